@@ -1,0 +1,91 @@
+"""Configuration classes; every setting comes from an environment variable with a safe default."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEFAULT_SECRET = "dev-only-not-secret"
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'instance' / 'schoolpartners.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+
+    # Mail: messages go to the outbox table; `flask send-mail` delivers them by SMTP.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "schoolpartners <noreply@example.org>")
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    OUTBOX_SHOW_BODIES = False
+
+    # Rate limits live in shared storage so they hold across gunicorn workers.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "100 per 15 minutes")
+
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long forms do not expire
+
+    BOOTSTRAP_SERVE_LOCAL = True
+
+    TOKEN_MAX_AGE_HOURS = int(os.environ.get("TOKEN_MAX_AGE_HOURS", "24"))
+
+    # argon2id parameters (OWASP's recommendation: m=19 MiB, t=2, p=1).
+    ARGON2_TIME_COST = 2
+    ARGON2_MEMORY_COST = 19 * 1024
+    ARGON2_PARALLELISM = 1
+
+    SITE_OPERATOR = os.environ.get("SITE_OPERATOR", "Stiftung West-Östliche Begegnungen (demo)")
+    IMPRINT_TEXT = os.environ.get(
+        "IMPRINT_TEXT",
+        "Stiftung West-Östliche Begegnungen (demo)\nMusterstraße 1, 10117 Berlin\ninfo@example.org",
+    )
+    PRIVACY_CONTACT = os.environ.get("PRIVACY_CONTACT", "privacy@example.org")
+    DEMO_PASSWORD = os.environ.get("SP_DEMO_PASSWORD", "demo-2026")
+
+
+class DevConfig(Config):
+    DEBUG = False
+    OUTBOX_SHOW_BODIES = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = False
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    OUTBOX_SHOW_BODIES = False
+
+
+class ProdConfig(Config):
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start with a missing or default secret key."""
+        key = os.environ.get("SECRET_KEY", "")
+        if not key or key == DEFAULT_SECRET or len(key) < 16:
+            raise RuntimeError("SECRET_KEY must be set to a long random value in production.")

@@ -1,0 +1,59 @@
+"""schoolpartners: German and Russian schools working together."""
+
+from pathlib import Path
+
+from flask import Flask
+
+import config as config_module
+from config import Config
+
+from . import cli, errors, i18n, security, templating
+from .accounts import bp as accounts_bp
+from .accounts.loader import init_login
+from .cities import bp as cities_bp
+from .database import configure_engine
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from .main import bp as main_bp
+from .notifications import bp as notifications_bp
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_class: type | str = Config) -> Flask:
+    """Build the application: configuration, extensions, blueprints; nothing else.
+
+    `config_class` may be a class or the name of one in config.py ("DevConfig"), for the CLI and gunicorn.
+    """
+    if isinstance(config_class, str):
+        config_class = getattr(config_module, config_class)
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config_class)
+    check = getattr(config_class, "check", None)
+    if check:
+        check()
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    init_login(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    for blueprint in (main_bp, accounts_bp, cities_bp, notifications_bp):
+        app.register_blueprint(blueprint)
+    return app

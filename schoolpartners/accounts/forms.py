@@ -1,0 +1,83 @@
+"""Account forms; every label and message is translated lazily."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
+
+from ..i18n import COMMON_TIMEZONES, LANGUAGES, is_valid_timezone
+
+REQUIRED = _l("Please fill in this field.")
+EMAIL_INVALID = _l("Please enter a valid email address.")
+PASSWORD_LENGTH = _l("The password must be between 10 and 128 characters long.")
+
+
+def _password(label):
+    return PasswordField(label, validators=[InputRequired(REQUIRED), Length(10, 128, PASSWORD_LENGTH)])
+
+
+def _email(label):
+    return EmailField(
+        label,
+        validators=[
+            DataRequired(REQUIRED),
+            Length(max=254, message=_l("The email address is too long.")),
+            Email(EMAIL_INVALID),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = StringField(_l("Email or username"), validators=[DataRequired(REQUIRED), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=128)])
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("At most 120 characters."))],
+    )
+    email = _email(_l("Email address"))
+    password = _password(_l("Password"))
+    password2 = PasswordField(
+        _l("Repeat the password"),
+        validators=[InputRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+    )
+    accept_privacy = BooleanField(
+        _l("I have read the privacy notice."),
+        validators=[DataRequired(_l("Please confirm that you have read the privacy notice."))],
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = _email(_l("Email address"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = _password(_l("New password"))
+    password2 = PasswordField(
+        _l("Repeat the new password"),
+        validators=[InputRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+    )
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email(_l("New email address"))
+    current = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(
+        _l("Your name"),
+        validators=[DataRequired(REQUIRED), Length(max=120, message=_l("At most 120 characters."))],
+    )
+    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
+    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in COMMON_TIMEZONES])
+
+    def validate_timezone(self, field):
+        if not is_valid_timezone(field.data):
+            raise ValidationError(_l("Please choose a time zone from the list."))

@@ -1,0 +1,132 @@
+"""Users, their server-side sessions and one-time tokens."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from ..extensions import db
+from ..sqltypes import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from ..schools.models import School, StaffMembership
+
+
+class UserRole(enum.Enum):
+    staff = "staff"
+    student = "student"
+    coordinator = "coordinator"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    UserRole.staff: _l("School staff"),
+    UserRole.student: _l("Student"),
+    UserRole.coordinator: _l("Coordinator"),
+}
+
+
+def fold(text: str) -> str:
+    """Case-insensitive key for emails and usernames (full Unicode case folding)."""
+    return text.strip().casefold()
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[UserRole] = mapped_column(sa.Enum(UserRole, native_enum=False, length=20))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    email_key: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    username: Mapped[str | None] = mapped_column(sa.String(64))
+    username_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    locale: Mapped[str] = mapped_column(sa.String(5), default="de")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    is_active: Mapped[bool] = mapped_column(default=True)
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Students belong to one school; staff reach schools through StaffMembership.
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    school: Mapped[School | None] = relationship(foreign_keys=[school_id])
+    memberships: Mapped[list[StaffMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    sessions: WriteOnlyMapped[UserSession] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def set_email(self, email: str | None) -> None:
+        self.email = email.strip() if email else None
+        self.email_key = fold(email) if email else None
+
+    def set_username(self, username: str | None) -> None:
+        self.username = username.strip() if username else None
+        self.username_key = fold(username) if username else None
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role is UserRole.coordinator
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role is UserRole.staff
+
+    @property
+    def is_student(self) -> bool:
+        return self.role is UserRole.student
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    @property
+    def login_name(self) -> str:
+        return self.email or self.username or ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class UserSession(db.Model):
+    """A login on the server side: deleting or revoking it ends the session for real."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class TokenPurpose(enum.Enum):
+    confirm_email = "confirm_email"
+    reset_password = "reset_password"
+    change_email = "change_email"
+
+
+class ActionToken(db.Model):
+    """A single-use, expiring token sent by email; only its hash is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(sa.Enum(TokenPurpose, native_enum=False, length=20))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    new_email: Mapped[str | None] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

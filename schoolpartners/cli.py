@@ -1,0 +1,65 @@
+"""Command-line tasks: data loading, demo world, mail delivery, translations."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from .extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("load-twin-cities")
+    def load_twin_cities_command():
+        """Import the researched German–Russian city partnerships (idempotent)."""
+        from .cities.services import load_twin_cities
+
+        counts = load_twin_cities()
+        db.session.commit()
+        click.echo(
+            f"{counts['rows']} rows: {counts['cities_created']} cities and "
+            f"{counts['links_created']} links created, {counts['links_updated']} links updated."
+        )
+
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Create the demo world (idempotent)."""
+        from .demo import seed_demo
+
+        created = seed_demo()
+        db.session.commit()
+        click.echo(f"Demo world ready ({created} new records).")
+
+    @app.cli.command("send-mail")
+    @click.option("--limit", default=100, show_default=True, help="Messages to try in this run.")
+    def send_mail_command(limit):
+        """Deliver due messages from the outbox by SMTP; failures are retried later."""
+        from .notifications.services import deliver_due, smtp_send
+
+        counts = deliver_due(smtp_send, limit=limit)
+        db.session.commit()
+        click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+
+    @app.cli.group()
+    def translate():
+        """Extract, update and compile the German and Russian catalogs."""
+
+    def _babel(*args: str) -> None:
+        result = subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=ROOT, check=False)
+        if result.returncode:
+            raise click.ClickException(f"pybabel {args[0]} failed")
+
+    @translate.command("update")
+    def translate_update():
+        """Extract the strings and merge them into translations/de and translations/ru."""
+        _babel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", "messages.pot", ".")
+        _babel("update", "-i", "messages.pot", "-d", "translations", "--no-fuzzy-matching")
+
+    @translate.command("compile")
+    def translate_compile():
+        """Compile the catalogs to .mo files."""
+        _babel("compile", "-d", "translations", "--statistics")

@@ -1,0 +1,182 @@
+"""The demo world: the Hamburg–St. Petersburg school pair this platform grows from.
+
+Fictional people and school names in real cities. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .accounts.models import User, UserRole, fold
+from .accounts.services import hash_password
+from .cities.models import City, Country, LinkStatus, TwinCityLink
+from .cities.services import load_twin_cities
+from .extensions import db
+from .notifications.services import notify
+from .schools.models import MembershipStatus, School, StaffMembership, StaffRole
+from .sqltypes import utcnow
+
+COORDINATOR = ("coordinator@example.org", "Katharina Vogt")
+
+# German cities whose partnership with a Russian city is reported as suspended since 2022
+# (see cities/data/README.md); the demo coordinator has recorded that.
+SUSPENDED_SINCE_2022 = [
+    "Düsseldorf",
+    "Köln",
+    "Hamburg",
+    "Kassel",
+    "Hanau",
+    "Emden",
+    "Aachen",
+    "Neuss",
+    "Karlsruhe",
+    "Baden-Baden",
+    "Tübingen",
+    "Erlangen",
+]
+
+SCHOOLS = [
+    {
+        "name": "Gymnasium Am Elbufer",
+        "city": (Country.DE, "Hamburg"),
+        "locale": "de",
+        "timezone": "Europe/Berlin",
+        "staff": [
+            ("admin.hamburg@example.org", "Dr. Jens Albers", StaffRole.school_coordinator),
+            ("teacher.hamburg@example.org", "Anna Becker", StaffRole.teacher),
+            ("history.hamburg@example.org", "Mehmet Yılmaz", StaffRole.teacher),
+        ],
+        "students": [
+            ("lena.schmidt", "Lena Schmidt", "student.hamburg@example.org"),
+            ("jonas.mueller", "Jonas Müller", None),
+            ("mia.wagner", "Mia Wagner", None),
+            ("paul.fischer", "Paul Fischer", None),
+            ("emma.hoffmann", "Emma Hoffmann", None),
+            ("leon.schulz", "Leon Schulz", None),
+            ("alina.kusnezow", "Alina Kusnezow", None),
+            ("ben.richter", "Ben Richter", None),
+            ("hannah.klein", "Hannah Klein", None),
+            ("noah.wolf", "Noah Wolf", None),
+        ],
+    },
+    {
+        "name": "Школа № 2107 с углублённым изучением немецкого языка",
+        "city": (Country.RU, "Sankt Petersburg"),
+        "locale": "ru",
+        "timezone": "Europe/Moscow",
+        "staff": [
+            ("admin.spb@example.org", "Ольга Смирнова", StaffRole.school_coordinator),
+            ("teacher.spb@example.org", "Елена Козлова", StaffRole.teacher),
+            ("history.spb@example.org", "Дмитрий Орлов", StaffRole.teacher),
+        ],
+        "students": [
+            ("ivan.petrov", "Иван Петров", "student.spb@example.org"),
+            ("anna.ivanova", "Анна Иванова", None),
+            ("maria.sokolova", "Мария Соколова", None),
+            ("dmitri.popov", "Дмитрий Попов", None),
+            ("ekaterina.lebedeva", "Екатерина Лебедева", None),
+            ("artem.novikov", "Артём Новиков", None),
+            ("polina.morozova", "Полина Морозова", None),
+            ("nikita.volkov", "Никита Волков", None),
+            ("alisa.fedorova", "Алиса Фёдорова", None),
+            ("maxim.egorov", "Максим Егоров", None),
+        ],
+    },
+]
+
+
+class Seeder:
+    """Creates what is missing, keyed by email, username or name."""
+
+    def __init__(self, password: str):
+        # One hash for every demo account: argon2 is slow on purpose.
+        self.password_hash = hash_password(password)
+        self.created = 0
+
+    def user(
+        self,
+        role: UserRole,
+        display_name: str,
+        locale: str,
+        timezone: str,
+        email: str | None = None,
+        username: str | None = None,
+        school: School | None = None,
+    ) -> User:
+        key = fold(email or username or "")
+        column = User.email_key if email else User.username_key
+        user = db.session.scalar(sa.select(User).where(column == key))
+        if user is None:
+            user = User(
+                role=role,
+                display_name=display_name,
+                password_hash=self.password_hash,
+                locale=locale,
+                timezone=timezone,
+                email_confirmed_at=utcnow(),
+                school_id=school.id if school else None,
+            )
+            user.set_email(email)
+            user.set_username(username)
+            db.session.add(user)
+            db.session.flush()
+            self.created += 1
+            notify(user, "welcome", link="/dashboard", email=False, name=display_name)
+        return user
+
+    def school(self, spec: dict) -> School:
+        country, city_name = spec["city"]
+        city = db.session.scalar(sa.select(City).where(City.country == country, City.name_de == city_name))
+        school = db.session.scalar(sa.select(School).where(School.name == spec["name"]))
+        if school is None:
+            school = School(name=spec["name"], city_id=city.id, country=country)
+            db.session.add(school)
+            db.session.flush()
+            self.created += 1
+        return school
+
+    def membership(self, user: User, school: School, role: StaffRole) -> None:
+        exists = db.session.scalar(
+            sa.select(StaffMembership.id).where(
+                StaffMembership.user_id == user.id, StaffMembership.school_id == school.id
+            )
+        )
+        if exists is None:
+            db.session.add(
+                StaffMembership(
+                    user_id=user.id,
+                    school_id=school.id,
+                    role=role,
+                    status=MembershipStatus.active,
+                    confirmed_at=utcnow(),
+                )
+            )
+
+
+def seed_demo() -> int:
+    """Create the demo world; returns how many records were new."""
+    if db.session.scalar(sa.select(sa.func.count(City.id))) == 0:
+        load_twin_cities()
+    seeder = Seeder(current_app.config["DEMO_PASSWORD"])
+    coordinator = seeder.user(UserRole.coordinator, COORDINATOR[1], "de", "Europe/Berlin", email=COORDINATOR[0])
+    first_run = seeder.created == 1
+    for spec in SCHOOLS:
+        school = seeder.school(spec)
+        for email, name, role in spec["staff"]:
+            user = seeder.user(UserRole.staff, name, spec["locale"], spec["timezone"], email=email)
+            seeder.membership(user, school, role)
+        for username, name, email in spec["students"]:
+            seeder.user(
+                UserRole.student, name, spec["locale"], spec["timezone"], email=email, username=username, school=school
+            )
+    if first_run:
+        links = db.session.scalars(
+            sa.select(TwinCityLink)
+            .join(City, TwinCityLink.german_city_id == City.id)
+            .where(City.name_de.in_(SUSPENDED_SINCE_2022))
+        )
+        for link in links:
+            link.set_status(LinkStatus.suspended, coordinator.id)
+    db.session.flush()
+    return seeder.created

@@ -1,0 +1,90 @@
+"""Languages, locale and time-zone selection, and formatting helpers for templates."""
+
+from datetime import datetime
+from zoneinfo import available_timezones
+
+from flask import Flask, after_this_request, flash, g, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .extensions import db
+
+LANGUAGES = {"de": "Deutsch", "ru": "Русский", "en": "English"}
+DEFAULT_LOCALE = "de"
+LANG_COOKIE = "lang"
+DEFAULT_TIMEZONES = {"de": "Europe/Berlin", "ru": "Europe/Moscow", "en": "Europe/Berlin"}
+# Zones offered in the profile form: the ones our cities use, then UTC.
+COMMON_TIMEZONES = [
+    "Europe/Berlin",
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Volgograd",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Vladivostok",
+    "UTC",
+]
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in available_timezones()
+
+
+def select_locale() -> str:
+    """?lang= → user setting → cookie → Accept-Language → German."""
+    override = g.get("lang_override")
+    if override:
+        return override
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT_LOCALE
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return DEFAULT_TIMEZONES.get(str(get_locale()), "Europe/Berlin")
+
+
+def apply_lang_param() -> None:
+    """The one GET with a side effect: ?lang= sets the cookie and the user's setting."""
+    lang = request.args.get("lang")
+    if lang is None:
+        return
+    if lang not in LANGUAGES:
+        flash(_("This language is not available. Choose Deutsch, Русский or English."), "warning")
+        return
+    g.lang_override = lang
+
+    @after_this_request
+    def _set_cookie(response):
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        return response
+
+    if current_user.is_authenticated and current_user.locale != lang:
+        current_user.locale = lang
+        db.session.commit()
+
+
+def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return "" if value is None else format_datetime(value, fmt)
+
+
+def _date(value, fmt: str = "medium") -> str:
+    return "" if value is None else format_date(value, fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(apply_lang_param)
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, get_locale=get_locale)

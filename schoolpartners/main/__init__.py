@@ -1,0 +1,5 @@
+"""Landing page, dashboards, health, legal pages."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,84 @@
+"""What each role's dashboard shows: open to-dos first, then current work, then figures."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..accounts.models import User, UserRole
+from ..cities.models import LinkStatus, TwinCityLink
+from ..extensions import db
+from ..notifications.models import Notification, OutboxEmail, OutboxState
+from ..schools.models import MembershipStatus, School, StaffMembership, StaffRole
+
+
+def recent_notifications(user: User, limit: int = 5) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def coordinator_dashboard(user: User) -> dict:
+    """Platform figures and what the foundation should look at."""
+    role_counts = dict(db.session.execute(sa.select(User.role, sa.func.count()).group_by(User.role)).all())
+    link_counts = dict(
+        db.session.execute(sa.select(TwinCityLink.status, sa.func.count()).group_by(TwinCityLink.status)).all()
+    )
+    outbox_counts = dict(
+        db.session.execute(sa.select(OutboxEmail.state, sa.func.count()).group_by(OutboxEmail.state)).all()
+    )
+    return {
+        "schools": db.session.scalar(sa.select(sa.func.count(School.id))) or 0,
+        "teachers": role_counts.get(UserRole.staff, 0),
+        "students": role_counts.get(UserRole.student, 0),
+        "links": {status: link_counts.get(status, 0) for status in LinkStatus},
+        "failed_mails": outbox_counts.get(OutboxState.failed, 0),
+        "queued_mails": outbox_counts.get(OutboxState.queued, 0),
+        "notifications": recent_notifications(user),
+    }
+
+
+def staff_dashboard(user: User) -> dict:
+    """The schools a teacher works for and, for school coordinators, staff awaiting confirmation."""
+    memberships = list(
+        db.session.scalars(
+            sa.select(StaffMembership)
+            .where(StaffMembership.user_id == user.id)
+            .options(joinedload(StaffMembership.school).joinedload(School.city))
+            .order_by(StaffMembership.id)
+        )
+    )
+    coordinated = [m.school_id for m in memberships if m.is_active and m.role is StaffRole.school_coordinator]
+    pending_staff: list[StaffMembership] = []
+    if coordinated:
+        pending_staff = list(
+            db.session.scalars(
+                sa.select(StaffMembership)
+                .where(
+                    StaffMembership.school_id.in_(coordinated),
+                    StaffMembership.status == MembershipStatus.pending,
+                )
+                .options(selectinload(StaffMembership.user))
+                .order_by(StaffMembership.created_at)
+            )
+        )
+    return {
+        "memberships": memberships,
+        "pending_staff": pending_staff,
+        "notifications": recent_notifications(user),
+    }
+
+
+def student_dashboard(user: User) -> dict:
+    """A student's school and notifications; classes and projects join here later."""
+    school = None
+    if user.school_id:
+        school = db.session.scalar(
+            sa.select(School).where(School.id == user.school_id).options(joinedload(School.city))
+        )
+    return {"school": school, "notifications": recent_notifications(user)}

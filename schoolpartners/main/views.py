@@ -1,0 +1,58 @@
+"""Landing page, dashboards, health check, privacy notice and imprint."""
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..permissions import access
+from . import dashboard as boards
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@access("public")
+def index():
+    """What the platform is, for visitors; logged-in users go to their dashboard."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("main/index.html")
+
+
+@bp.route("/dashboard")
+@access("user")
+def dashboard():
+    """The user's dashboard: what needs them now."""
+    if current_user.is_coordinator:
+        return render_template("main/dashboard_coordinator.html", **boards.coordinator_dashboard(current_user))
+    if current_user.is_student:
+        return render_template("main/dashboard_student.html", **boards.student_dashboard(current_user))
+    return render_template("main/dashboard_staff.html", **boards.staff_dashboard(current_user))
+
+
+@bp.route("/healthz")
+@access("public")
+def healthz():
+    """Liveness and database check for load balancers."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        current_app.logger.error("health check failed: %s", exc)
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable", reason=type(exc).__name__), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.route("/privacy")
+@access("public")
+def privacy():
+    """The privacy notice."""
+    return render_template("main/privacy.html")
+
+
+@bp.route("/imprint")
+@access("public")
+def imprint():
+    """The imprint (legal notice)."""
+    return render_template("main/imprint.html")

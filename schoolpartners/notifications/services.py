@@ -1,0 +1,122 @@
+"""notify() and the email outbox: the one way every domain tells users something."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..sqltypes import utcnow
+from .models import Notification, OutboxEmail, OutboxState
+
+# Every notification kind and its text; parameters are filled in when it is shown,
+# in the language the reader uses then.
+TEXTS = {
+    "welcome": _l("Welcome, %(name)s! Your email address is confirmed."),
+    "password_changed": _l(
+        "Your password was changed and all other sessions were signed out. "
+        "If this was not you, reset your password now."
+    ),
+    "email_changed": _l("Your email address is now %(address)s."),
+}
+
+
+def render_text(kind: str, params: dict) -> str:
+    """The notification's text in the current locale."""
+    return str(TEXTS[kind]) % params if params else str(TEXTS[kind])
+
+
+def notify(user, kind: str, link: str | None = None, email: bool = True, **params) -> Notification:
+    """Add an in-app notification and, when the user has an address, an email in their language."""
+    if kind not in TEXTS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    note = Notification(user_id=user.id, kind=kind, params=params, link=link)
+    db.session.add(note)
+    if email and user.email:
+        with force_locale(user.locale):
+            text = render_text(kind, params)
+        queue_email(user.email, user.locale, "notification", text=text, link=link, user=user)
+    db.session.flush()
+    return note
+
+
+def queue_email(recipient: str, locale: str, template: str, **context) -> OutboxEmail:
+    """Render templates/email/<template>.txt (first line = subject) in `locale` and queue it."""
+    with force_locale(locale):
+        rendered = render_template(f"email/{template}.txt", **context)
+    subject, _sep, body = rendered.strip().partition("\n")
+    mail = OutboxEmail(recipient=recipient, locale=locale, subject=subject.strip()[:255], body=body.strip())
+    db.session.add(mail)
+    return mail
+
+
+def unread_count(user_id: int) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user_id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def smtp_send(mail: OutboxEmail) -> None:
+    """Deliver one message through the configured SMTP server."""
+    cfg = current_app.config
+    message = EmailMessage()
+    message["From"] = cfg["MAIL_SENDER"]
+    message["To"] = mail.recipient
+    message["Subject"] = mail.subject
+    message.set_content(mail.body)
+    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as smtp:
+        if cfg["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if cfg["MAIL_USERNAME"]:
+            smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
+        smtp.send_message(message)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential back-off: 2, 4, 8 … minutes, at most a day."""
+    return timedelta(minutes=min(2**attempts, 24 * 60))
+
+
+def deliver_due(send: Callable[[OutboxEmail], None], now: datetime | None = None, limit: int = 100) -> dict:
+    """Try every due message once; failures are kept and retried later, nothing is lost."""
+    now = now or utcnow()
+    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+    due = db.session.scalars(
+        sa.select(OutboxEmail)
+        .where(OutboxEmail.state == OutboxState.queued, OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for mail in due:
+        try:
+            send(mail)
+        except (OSError, smtplib.SMTPException) as exc:
+            mail.attempts += 1
+            mail.last_error = str(exc)[:500]
+            if mail.attempts >= max_attempts:
+                mail.state = OutboxState.failed
+                counts["failed"] += 1
+            else:
+                mail.next_attempt_at = now + retry_delay(mail.attempts)
+                counts["retry"] += 1
+        else:
+            mail.attempts += 1
+            mail.state = OutboxState.sent
+            mail.sent_at = now
+            counts["sent"] += 1
+    db.session.flush()
+    return counts

@@ -1,0 +1,1 @@
+"""Schools and their staff (profiles, directory and verification come with the schools issue)."""

@@ -1,0 +1,8 @@
+// Ask once before binding or destructive actions: forms with data-confirm.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,121 @@
+"""Factory fixtures: make_city, make_school, make_user, and a login helper."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from schoolpartners.accounts.models import User, UserRole
+from schoolpartners.accounts.services import hash_password
+from schoolpartners.cities.models import City, Country, TwinCityLink
+from schoolpartners.extensions import db
+from schoolpartners.schools.models import MembershipStatus, School, StaffMembership, StaffRole
+from schoolpartners.sqltypes import utcnow
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_city():
+    def make(country: Country = Country.DE, name: str | None = None, **fields) -> City:
+        n = next(_seq)
+        name = name or f"Stadt {n}"
+        city = City(
+            country=country,
+            name_de=name,
+            name_ru=fields.pop("name_ru", f"Город {n}"),
+            name_en=fields.pop("name_en", name),
+            timezone=fields.pop("timezone", "Europe/Berlin" if country is Country.DE else "Europe/Moscow"),
+            **fields,
+        )
+        db.session.add(city)
+        db.session.flush()
+        return city
+
+    return make
+
+
+@pytest.fixture
+def make_link(make_city):
+    def make(**fields) -> TwinCityLink:
+        link = TwinCityLink(
+            german_city_id=fields.pop("german_city", None).id if "german_city" in fields else make_city().id,
+            russian_city_id=fields.pop("russian_city", None).id
+            if "russian_city" in fields
+            else make_city(Country.RU).id,
+            source=fields.pop("source", "https://example.org/a ; https://example.org/b"),
+            **fields,
+        )
+        db.session.add(link)
+        db.session.flush()
+        return link
+
+    return make
+
+
+@pytest.fixture
+def make_school(make_city):
+    def make(country: Country = Country.DE, name: str | None = None, city: City | None = None) -> School:
+        city = city or make_city(country)
+        school = School(name=name or f"Schule {next(_seq)}", city_id=city.id, country=country)
+        db.session.add(school)
+        db.session.flush()
+        return school
+
+    return make
+
+
+@pytest.fixture
+def password_hash(app):
+    with app.app_context():
+        return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def make_user(password_hash, make_school):
+    """make_user("teacher"), make_user("school_coordinator"), make_user("student"), make_user("coordinator")."""
+
+    def make(kind: str = "teacher", school: School | None = None, confirmed: bool = True, **fields) -> User:
+        n = next(_seq)
+        role = {"coordinator": UserRole.coordinator, "student": UserRole.student}.get(kind, UserRole.staff)
+        user = User(
+            role=role,
+            display_name=fields.pop("display_name", f"User {n}"),
+            password_hash=password_hash,
+            locale=fields.pop("locale", "de"),
+            timezone=fields.pop("timezone", "Europe/Berlin"),
+            email_confirmed_at=utcnow() if confirmed else None,
+            **fields,
+        )
+        if kind == "student":
+            school = school or make_school()
+            user.school_id = school.id
+            user.set_username(f"student{n}")
+        else:
+            user.set_email(f"user{n}@example.org")
+        db.session.add(user)
+        db.session.flush()
+        if kind in ("teacher", "school_coordinator"):
+            school = school or make_school()
+            role = StaffRole.teacher if kind == "teacher" else StaffRole.school_coordinator
+            db.session.add(
+                StaffMembership(user_id=user.id, school_id=school.id, role=role, status=MembershipStatus.active)
+            )
+            db.session.flush()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in through the real login form."""
+
+    def do(user: User, password: str = PASSWORD):
+        response = client.post("/login", data={"email": user.login_name, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    return do
