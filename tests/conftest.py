@@ -67,7 +67,9 @@ def app():
             reset_schema()
         except sa.exc.OperationalError as exc:
             pytest.exit(f"test database not reachable: {exc}", returncode=3)
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter drops them
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..i18n import COMMON_TIMEZONES, LANGUAGES, is_valid_timezone
@@ -75,8 +75,10 @@ class ProfileForm(FlaskForm):
         _l("Your name"),
         validators=[DataRequired(REQUIRED), Length(max=120, message=_l("At most 120 characters."))],
     )
-    locale = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
-    timezone = SelectField(_l("Time zone"), choices=[(z, z) for z in COMMON_TIMEZONES])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice(code, name, {"lang": code}) for code, name in LANGUAGES.items()]
+    )
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(zone) for zone in COMMON_TIMEZONES])
 
     def validate_timezone(self, field):
         if not is_valid_timezone(field.data):

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from limits import parse
+from wtforms import SelectChoice
 
 from ..extensions import db, limiter
 from ..forms import ActionForm
@@ -198,7 +199,7 @@ def edit_profile():
     """Edit the display name, language and time zone."""
     form = ProfileForm(obj=current_user)
     if current_user.timezone not in COMMON_TIMEZONES:
-        form.timezone.choices = [(current_user.timezone, current_user.timezone), *form.timezone.choices]
+        form.timezone.choices = [SelectChoice(current_user.timezone), *form.timezone.choices]
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data.strip()
         current_user.locale = form.locale.data

@@ -8,7 +8,7 @@ from limits.storage import storage_from_string
 
 from config import TestConfig
 from schoolpartners import create_app
-from schoolpartners.extensions import limiter
+from schoolpartners.extensions import db, limiter
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -36,7 +36,10 @@ def redis_app(app):
         SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
         RATELIMIT_STORAGE_URI = REDIS_URL
 
-    yield create_app(RedisConfig)
+    second = create_app(RedisConfig)
+    yield second
+    with second.app_context():
+        db.engine.dispose()  # close its pooled connections before the app is dropped
     redis.Redis.from_url(REDIS_URL).flushdb()
     limiter.init_app(app)  # the extension is shared: point it back at the suite's storage
 

@@ -1,0 +1,74 @@
+"""The role × route matrix, built from app.url_map: a new route without a rule fails here."""
+
+import pytest
+
+from schoolpartners.notifications.services import notify
+from schoolpartners.permissions import RULES, allows
+
+EXEMPT = {"static", "bootstrap.static"}
+ROLES = ["anonymous", "student", "teacher", "school_coordinator", "coordinator"]
+
+
+def _routes(app):
+    # Logging out ends the test's session, so it comes last.
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "accounts.logout")
+    for rule in rules:
+        if rule.endpoint in EXEMPT:
+            continue
+        yield rule, app.view_functions[rule.endpoint]
+
+
+def test_every_route_declares_an_access_rule(app):
+    missing = [rule.rule for rule, view in _routes(app) if getattr(view, "access_rule", None) not in RULES]
+    assert not missing, f"routes without an access rule: {missing}"
+
+
+@pytest.fixture
+def sample_args(make_link, make_user):
+    link = make_link()
+    owner = make_user("teacher")
+    note = notify(owner, "welcome", email=False, name="x")
+    return {"link_id": link.id, "note_id": note.id, "token": "not-a-real-token"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_route_matrix(app, client, login, make_user, sample_args, role):
+    user = None
+    if role != "anonymous":
+        user = make_user(role)
+        login(user)
+    problems = []
+    for rule, view in _routes(app):
+        unknown = set(rule.arguments) - set(sample_args)
+        assert not unknown, f"add sample values for {unknown} used by {rule.rule}"
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<int:{name}>", str(sample_args[name])).replace(f"<{name}>", str(sample_args[name]))
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(url, method=method)
+        access = view.access_rule
+        if response.status_code >= 500:
+            problems.append((url, method, response.status_code, "server error"))
+        elif access == "public" or (user is not None and allows(access, user)):
+            if response.status_code in (401, 403) or "/login?next" in response.headers.get("Location", ""):
+                problems.append((url, method, response.status_code, "refused an allowed role"))
+        elif user is None:
+            if response.status_code != 302 or "/login" not in response.headers["Location"]:
+                problems.append((url, method, response.status_code, "anonymous not sent to login"))
+        elif response.status_code != 403:
+            problems.append((url, method, response.status_code, "wrong role not refused"))
+    assert not problems
+
+
+def test_other_users_notification_is_not_found(client, login, make_user, sample_args):
+    login(make_user("teacher"))
+    assert client.post(f"/notifications/{sample_args['note_id']}/read").status_code == 404
+
+
+def test_refusals_are_logged(client, login, make_user, caplog):
+    import logging
+
+    login(make_user("teacher"))
+    with caplog.at_level(logging.INFO, logger="schoolpartners.events"):
+        assert client.get("/outbox").status_code == 403
+    assert '"event": "access_refused"' in caplog.text and "/outbox" in caplog.text
