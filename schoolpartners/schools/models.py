@@ -43,8 +43,8 @@ class MembershipStatus(enum.Enum):
 
 
 MEMBERSHIP_STATUS_LABELS = {
-    MembershipStatus.pending: _l("pending"),
-    MembershipStatus.active: _l("active"),
+    MembershipStatus.pending: _l("awaiting confirmation"),
+    MembershipStatus.active: _l("confirmed"),
 }
 
 
