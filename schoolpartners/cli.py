@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
     def translate_update():
         """Extract the strings and merge them into translations/de and translations/ru."""
         _babel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext", "-o", "messages.pot", ".")
-        _babel("update", "-i", "messages.pot", "-d", "translations", "--no-fuzzy-matching")
+        _babel("update", "-i", "messages.pot", "-d", "translations", "--no-fuzzy-matching", "--ignore-obsolete")
 
     @translate.command("compile")
     def translate_compile():
