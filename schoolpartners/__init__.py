@@ -42,13 +42,13 @@ def create_app(config_class: type | str = Config) -> Flask:
     login_manager.init_app(app)
     init_login(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)  # before CSRF, so a refused form is answered in the requested language
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 
-    i18n.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
