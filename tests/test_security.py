@@ -57,7 +57,9 @@ def test_login_with_valid_csrf_token_works(client, csrf_enabled, make_user):
     user = make_user("teacher")
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post("/login", data={"csrf_token": token, "email": user.email, "password": "correct horse battery"})
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": user.email, "password": "correct horse battery"}
+    )
     assert response.status_code == 302
 
 

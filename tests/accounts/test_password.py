@@ -66,9 +66,7 @@ def test_change_password_needs_the_current_one_and_signs_out_other_devices(app, 
     login(user)
     other_device = app.test_client()
     other_device.post("/login", data={"email": user.email, "password": PASSWORD})
-    wrong = client.post(
-        "/account/password?lang=de", data={"current": "wrong one", "password": NEW, "password2": NEW}
-    )
+    wrong = client.post("/account/password?lang=de", data={"current": "wrong one", "password": NEW, "password2": NEW})
     assert "Ihr aktuelles Passwort ist nicht richtig." in wrong.get_data(as_text=True)
     response = client.post("/account/password", data={"current": PASSWORD, "password": NEW, "password2": NEW})
     assert response.status_code == 302
@@ -113,9 +111,7 @@ def test_profile_saves_language_and_time_zone(client, login, make_user):
 def test_profile_rejects_unknown_choices(client, login, make_user):
     user = make_user("teacher")
     login(user)
-    response = client.post(
-        "/account?lang=de", data={"display_name": "X", "locale": "fr", "timezone": "Mars/Olympus"}
-    )
+    response = client.post("/account?lang=de", data={"display_name": "X", "locale": "fr", "timezone": "Mars/Olympus"})
     assert response.status_code == 200
     assert "is-invalid" in response.get_data(as_text=True)
     db.session.refresh(user)
