@@ -1,0 +1,96 @@
+import pytest
+import sqlalchemy as sa
+
+from schoolpartners.extensions import db
+from schoolpartners.notifications.models import OutboxEmail, OutboxState
+from schoolpartners.notifications.services import notify
+from schoolpartners.schools.models import MembershipStatus, StaffMembership, StaffRole
+
+
+def test_index_explains_the_platform_and_sends_users_to_their_dashboard(client, login, make_user):
+    assert "Deutsche und russische Schulen" in client.get("/?lang=de").get_data(as_text=True)
+    login(make_user("teacher"))
+    assert client.get("/").headers["Location"] == "/dashboard"
+
+
+def test_teacher_dashboard_shows_school_and_nothing_to_do(client, login, make_user, make_school):
+    school = make_school(name="Gymnasium Testhausen")
+    login(make_user("teacher", school=school))
+    html = client.get("/dashboard?lang=de").get_data(as_text=True)
+    assert "Gymnasium Testhausen" in html and "Lehrkraft" in html
+
+
+def test_staff_without_school_gets_the_next_step(client, login, password_hash):
+    from schoolpartners.accounts.models import User, UserRole
+    from schoolpartners.sqltypes import utcnow
+
+    user = User(
+        role=UserRole.staff, display_name="Neu", password_hash=password_hash, locale="ru", email_confirmed_at=utcnow()
+    )
+    user.set_email("neu@example.org")
+    db.session.add(user)
+    db.session.commit()
+    login(user)
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "не привязан" in html or "пока не" in html
+
+
+def test_school_coordinator_sees_staff_waiting_for_confirmation(client, login, make_user, make_school):
+    school = make_school()
+    login(make_user("school_coordinator", school=school))
+    newcomer = make_user("teacher", school=make_school(), display_name="Tina Neu")
+    db.session.add(
+        StaffMembership(
+            user_id=newcomer.id, school_id=school.id, role=StaffRole.teacher, status=MembershipStatus.pending
+        )
+    )
+    db.session.commit()
+    html = client.get("/dashboard?lang=de").get_data(as_text=True)
+    assert "Tina Neu" in html
+
+
+def test_coordinator_dashboard_lists_failed_mail_and_links_to_check(client, login, make_user, make_link):
+    make_link()
+    db.session.add(OutboxEmail(recipient="x@example.org", locale="de", subject="s", body="b", state=OutboxState.failed))
+    db.session.commit()
+    login(make_user("coordinator"))
+    html = client.get("/dashboard?lang=ru").get_data(as_text=True)
+    assert "1 письмо не удалось доставить" in html
+    assert "/outbox?state=failed" in html and "/twin-cities?status=unknown" in html
+
+
+def test_student_dashboard_is_about_their_own_school_only(client, login, make_user, make_school):
+    school = make_school(name="Школа № 1")
+    student = make_user("student", school=school)
+    login(student)
+    html = client.get("/dashboard?lang=ru").get_data(as_text=True)
+    assert "Школа № 1" in html and student.display_name in html
+
+
+@pytest.mark.parametrize("role", ["teacher", "school_coordinator", "coordinator", "student"])
+def test_dashboard_query_count_does_not_grow_with_data(client, login, make_user, make_school, queries, role):
+    school = make_school()
+    user = make_user(role, school=school if role != "coordinator" else None)
+
+    def add_data(n):
+        for i in range(n):
+            notify(user, "welcome", email=False, name=str(i))
+            other = make_user("teacher", school=school)
+            if role == "school_coordinator":
+                db.session.execute(
+                    sa.update(StaffMembership)
+                    .where(StaffMembership.user_id == other.id)
+                    .values(status=MembershipStatus.pending)
+                )
+        db.session.commit()
+
+    add_data(1)
+    login(user)
+    queries.statements.clear()
+    client.get("/dashboard")
+    small = queries.count
+    add_data(15)
+    queries.statements.clear()
+    client.get("/dashboard")
+    assert queries.count == small, queries.statements
+    assert small <= 7, queries.statements

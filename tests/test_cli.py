@@ -1,0 +1,60 @@
+import sqlalchemy as sa
+
+from schoolpartners.accounts.models import User
+from schoolpartners.cities.models import City, LinkStatus, TwinCityLink
+from schoolpartners.extensions import db
+from schoolpartners.schools.models import School
+
+DEMO_LOGINS = [
+    "coordinator@example.org",
+    "admin.hamburg@example.org",
+    "admin.spb@example.org",
+    "teacher.hamburg@example.org",
+    "teacher.spb@example.org",
+    "student.hamburg@example.org",
+    "student.spb@example.org",
+    "lena.schmidt",
+    "ivan.petrov",
+]
+
+
+def _counts():
+    return tuple(
+        db.session.scalar(sa.select(sa.func.count()).select_from(model)) for model in (City, TwinCityLink, School, User)
+    )
+
+
+def test_load_twin_cities_command(runner):
+    result = runner.invoke(args=["load-twin-cities"])
+    assert "62 rows" in result.output and "62 links created" in result.output
+    result = runner.invoke(args=["load-twin-cities"])
+    assert "0 links created" in result.output
+
+
+def test_seed_demo_is_idempotent_and_every_demo_account_logs_in(app, runner, client, monkeypatch):
+    monkeypatch.setitem(app.config, "DEMO_PASSWORD", "demo-2026")
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = _counts()
+    assert counts[2] == 2 and counts[3] == 27
+    second = runner.invoke(args=["seed-demo"])
+    assert "0 new records" in second.output and _counts() == counts
+    for login_name in DEMO_LOGINS:
+        response = client.post("/login", data={"email": login_name, "password": "demo-2026"})
+        assert response.status_code == 302, login_name
+        client.post("/logout")
+    lena = db.session.scalar(sa.select(User).where(User.username_key == "lena.schmidt"))
+    assert lena.display_name == "Lena Schmidt" and lena.is_student and lena.school.city.name_de == "Hamburg"
+
+
+def test_demo_records_suspended_city_partnerships_once(app, runner):
+    runner.invoke(args=["seed-demo"])
+    hamburg = db.session.scalar(
+        sa.select(TwinCityLink).join(City, TwinCityLink.german_city_id == City.id).where(City.name_de == "Hamburg")
+    )
+    assert hamburg.status is LinkStatus.suspended
+    hamburg.status = LinkStatus.active
+    db.session.commit()
+    runner.invoke(args=["seed-demo"])
+    db.session.refresh(hamburg)
+    assert hamburg.status is LinkStatus.active  # a later decision of the coordinator is kept
