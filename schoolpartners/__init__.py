@@ -45,6 +45,9 @@ def create_app(config_class: type | str = Config) -> Flask:
     i18n.init_app(app)  # before CSRF, so a refused form is answered in the requested language
     csrf.init_app(app)
     limiter.init_app(app)
+    # Login failures are counted through limiter.limiter in the login view; no view has a decorator
+    # limit, so the check Flask-Limiter runs before every request would only cost time.
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
     bootstrap.init_app(app)
     with app.app_context():
         configure_engine(db.engine)

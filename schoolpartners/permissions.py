@@ -47,14 +47,15 @@ def access(rule: str, *, confirmed: bool = True):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if rule != "public":
-                if not current_user.is_authenticated:
+                user = current_user._get_current_object()
+                if not user.is_authenticated:
                     if _wants_json():
                         abort(401)
                     return login_manager.unauthorized()
-                if not allows(rule, current_user):
-                    log_event("access_refused", user_id=current_user.id, path=request.path, rule=rule)
+                if not allows(rule, user):
+                    log_event("access_refused", user_id=user.id, path=request.path, rule=rule)
                     abort(403)
-                if confirmed and current_user.email and not current_user.email_confirmed:
+                if confirmed and user.email and not user.email_confirmed:
                     flash(_("Please confirm your email address first. We sent you a link."), "warning")
                     return redirect(url_for("accounts.show_unconfirmed"))
             return view(*args, **kwargs)

@@ -1,12 +1,15 @@
-"""Template globals: links that keep the current query, the unread-notification count."""
+"""Template globals: links that keep the current query, the unread count, fast gettext."""
 
 from urllib.parse import urlencode
 
 from flask import Flask, request
+from flask_babel import get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from .cities.models import LinkStatus
-from .notifications.services import render_text, unread_count
+from .notifications.services import render_text
 
 
 def url_with(**changes) -> str:
@@ -21,10 +24,37 @@ def render_notification(note) -> str:
     return render_text(note.kind, note.params)
 
 
+def _gettext_callables(translations) -> dict:
+    """gettext/ngettext bound to this request's catalog, in Jinja's "newstyle" form.
+
+    Flask-Babel looks the catalog up again for every string; a page has dozens of them.
+    """
+
+    @pass_context
+    def gettext(context, message, **variables):
+        text = translations.ugettext(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704  catalog text is trusted; Markup % escapes the variables
+        return text % variables
+
+    @pass_context
+    def ngettext(context, singular, plural, num, **variables):
+        variables.setdefault("num", num)
+        text = translations.ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704  catalog text is trusted; Markup % escapes the variables
+        return text % variables
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext}
+
+
 def _context() -> dict:
-    if current_user and current_user.is_authenticated:
-        return {"unread_notifications": unread_count(current_user.id)}
-    return {"unread_notifications": 0}
+    user = current_user._get_current_object()
+    context = _gettext_callables(get_translations())
+    # The real user object, not the proxy: templates read it dozens of times.
+    context["current_user"] = user
+    context["unread_notifications"] = getattr(user, "unread_notifications", 0)
+    return context
 
 
 def init_app(app: Flask) -> None:

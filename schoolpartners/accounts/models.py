@@ -66,6 +66,9 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    # Filled in when the user is loaded for a request (see accounts.services.load_session_user).
+    unread_notifications: int = 0
+
     def set_email(self, email: str | None) -> None:
         self.email = email.strip() if email else None
         self.email_key = fold(email) if email else None

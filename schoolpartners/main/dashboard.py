@@ -11,16 +11,24 @@ from ..extensions import db
 from ..notifications.models import Notification, OutboxEmail, OutboxState
 from ..schools.models import MembershipStatus, School, StaffMembership, StaffRole
 
+# Dashboards are the most visited pages: their statements are built once, with parameters.
+_RECENT_NOTIFICATIONS = (
+    sa.select(Notification)
+    .where(Notification.user_id == sa.bindparam("user_id"), Notification.read_at.is_(None))
+    .order_by(Notification.created_at.desc(), Notification.id.desc())
+    .limit(5)
+)
+_MEMBERSHIPS = (
+    sa.select(StaffMembership)
+    .where(StaffMembership.user_id == sa.bindparam("user_id"))
+    .options(joinedload(StaffMembership.school).joinedload(School.city))
+    .order_by(StaffMembership.id)
+)
 
-def recent_notifications(user: User, limit: int = 5) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
-    )
+
+def recent_notifications(user: User) -> list[Notification]:
+    """The five newest unread notifications."""
+    return list(db.session.scalars(_RECENT_NOTIFICATIONS, {"user_id": user.id}))
 
 
 def coordinator_dashboard(user: User) -> dict:
@@ -45,14 +53,7 @@ def coordinator_dashboard(user: User) -> dict:
 
 def staff_dashboard(user: User) -> dict:
     """The schools a teacher works for and, for school coordinators, staff awaiting confirmation."""
-    memberships = list(
-        db.session.scalars(
-            sa.select(StaffMembership)
-            .where(StaffMembership.user_id == user.id)
-            .options(joinedload(StaffMembership.school).joinedload(School.city))
-            .order_by(StaffMembership.id)
-        )
-    )
+    memberships = list(db.session.scalars(_MEMBERSHIPS, {"user_id": user.id}).unique())
     coordinated = [m.school_id for m in memberships if m.is_active and m.role is StaffRole.school_coordinator]
     pending_staff: list[StaffMembership] = []
     if coordinated:

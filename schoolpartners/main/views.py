@@ -24,11 +24,12 @@ def index():
 @access("user")
 def dashboard():
     """The user's dashboard: what needs them now."""
-    if current_user.is_coordinator:
-        return render_template("main/dashboard_coordinator.html", **boards.coordinator_dashboard(current_user))
-    if current_user.is_student:
-        return render_template("main/dashboard_student.html", **boards.student_dashboard(current_user))
-    return render_template("main/dashboard_staff.html", **boards.staff_dashboard(current_user))
+    user = current_user._get_current_object()
+    if user.is_coordinator:
+        return render_template("main/dashboard_coordinator.html", **boards.coordinator_dashboard(user))
+    if user.is_student:
+        return render_template("main/dashboard_student.html", **boards.student_dashboard(user))
+    return render_template("main/dashboard_staff.html", **boards.staff_dashboard(user))
 
 
 @bp.route("/healthz")
