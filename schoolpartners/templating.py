@@ -3,7 +3,7 @@
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -53,6 +53,7 @@ def _context() -> dict:
     context = _gettext_callables(get_translations())
     # The real user object, not the proxy: templates read it dozens of times.
     context["current_user"] = user
+    context["locale"] = str(get_locale())
     context["unread_notifications"] = getattr(user, "unread_notifications", 0)
     return context
 

@@ -56,7 +56,7 @@ def test_forms_carry_a_csrf_token(client, csrf_enabled):
 def test_login_with_valid_csrf_token_works(client, csrf_enabled, make_user):
     user = make_user("teacher")
     html = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     response = client.post(
         "/login", data={"csrf_token": token, "email": user.email, "password": "correct horse battery"}
     )

@@ -13,12 +13,17 @@ PASSWORD_LENGTH = _l("The password must be between 10 and 128 characters long.")
 
 
 def _password(label):
-    return PasswordField(label, validators=[InputRequired(REQUIRED), Length(10, 128, PASSWORD_LENGTH)])
+    return PasswordField(
+        label,
+        validators=[InputRequired(REQUIRED), Length(10, 128, PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 def _email(label):
     return EmailField(
         label,
+        render_kw={"autocomplete": "email"},
         validators=[
             DataRequired(REQUIRED),
             Length(max=254, message=_l("The email address is too long.")),
@@ -28,8 +33,16 @@ def _email(label):
 
 
 class LoginForm(FlaskForm):
-    email = StringField(_l("Email or username"), validators=[DataRequired(REQUIRED), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED), Length(max=128)])
+    email = StringField(
+        _l("Email or username"),
+        validators=[DataRequired(REQUIRED), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[InputRequired(REQUIRED), Length(max=128)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
 class RegisterForm(FlaskForm):
@@ -42,6 +55,7 @@ class RegisterForm(FlaskForm):
     password2 = PasswordField(
         _l("Repeat the password"),
         validators=[InputRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
     )
     accept_privacy = BooleanField(
         _l("I have read the privacy notice."),
@@ -58,16 +72,21 @@ class ResetPasswordForm(FlaskForm):
     password2 = PasswordField(
         _l("Repeat the new password"),
         validators=[InputRequired(REQUIRED), EqualTo("password", _l("The passwords do not match."))],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class ChangePasswordForm(ResetPasswordForm):
-    current = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
+    current = PasswordField(
+        _l("Current password"), validators=[InputRequired(REQUIRED)], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class ChangeEmailForm(FlaskForm):
     email = _email(_l("New email address"))
-    current = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)])
+    current = PasswordField(
+        _l("Current password"), validators=[InputRequired(REQUIRED)], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class ProfileForm(FlaskForm):
