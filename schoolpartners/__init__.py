@@ -7,7 +7,7 @@ from flask import Flask
 import config as config_module
 from config import Config
 
-from . import cli, errors, i18n, security, templating
+from . import cli, errors, i18n, logs, security, templating
 from .accounts import bp as accounts_bp
 from .accounts.loader import init_login
 from .cities import bp as cities_bp
@@ -55,6 +55,7 @@ def create_app(config_class: type | str = Config) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    logs.init_app(app)
     cli.init_app(app)
 
     for blueprint in (main_bp, accounts_bp, cities_bp, notifications_bp):

@@ -9,6 +9,15 @@ from flask import request
 logger = logging.getLogger("schoolpartners.events")
 
 
+def init_app(app) -> None:
+    """Send the event log to stderr (gunicorn and systemd collect it) unless logging is configured already."""
+    if not app.testing and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def log_event(event: str, **fields) -> None:
     """Log one event as a JSON object, with the client address when in a request."""
     record = {"event": event, **fields}

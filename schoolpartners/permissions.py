@@ -15,13 +15,17 @@ from flask_login import current_user
 from .extensions import login_manager
 from .logs import log_event
 
-RULES = ("public", "user", "staff", "student", "coordinator")
+# public: anyone; user: anyone logged in; adult: staff and coordinators (not students);
+# staff: teachers and school coordinators; student; coordinator: the foundation.
+RULES = ("public", "user", "adult", "staff", "student", "coordinator")
 
 
 def allows(rule: str, user) -> bool:
     """Whether a logged-in user passes a rule (ignores email confirmation)."""
     if rule in ("public", "user"):
         return True
+    if rule == "adult":
+        return not user.is_student
     if rule == "staff":
         return user.is_staff
     if rule == "student":

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 
 from config import TestConfig
 from schoolpartners import create_app
@@ -31,9 +32,19 @@ def _database_url() -> str:
     return f"sqlite:///{Path(folder) / 'test.db'}"
 
 
+settings.register_profile("schoolpartners", deadline=None)  # CI machines are slow and shared
+settings.load_profile("schoolpartners")
+
+
 def pytest_report_header(config):
+    from tests.e2e.conftest import CHROMIUM, chromium_available
+
     backend = "PostgreSQL" if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres") else "SQLite"
-    return f"schoolpartners: database {backend}"
+    lines = [f"schoolpartners: database {backend}"]
+    if not chromium_available():
+        verdict = "a failure, because CI is set" if IN_CI else "skipped"
+        lines.append(f"schoolpartners: Chromium not found at {CHROMIUM}: the browser journeys are {verdict}")
+    return lines
 
 
 def reset_schema() -> None:

@@ -230,7 +230,7 @@ def change_password():
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
-@access("user", confirmed=False)
+@access("adult", confirmed=False)
 def change_email():
     """Change the email address after confirming the new one."""
     form = ChangeEmailForm()

@@ -1,13 +1,13 @@
 """The user's notifications and the coordinator's view of the email outbox."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
 from ..forms import ActionForm
-from ..permissions import access
+from ..permissions import access, refuse
 from ..sqltypes import utcnow
 from .models import Notification, OutboxEmail, OutboxState
 from .services import render_text
@@ -35,7 +35,7 @@ def read_notification(note_id):
     """Mark one notification as read and go where it points."""
     note = db.session.get(Notification, note_id)
     if note is None or note.user_id != current_user.id:
-        abort(404)
+        refuse(404)
     if ActionForm().validate_on_submit():
         if note.read_at is None:
             note.read_at = utcnow()
