@@ -144,3 +144,12 @@ def queries(_transaction):
     sa.event.listen(_transaction, "before_cursor_execute", counter)
     yield counter
     sa.event.remove(_transaction, "before_cursor_execute", counter)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI nothing may be skipped: a skipped browser journey or database test is a failure there."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if IN_CI and skipped and session.exitstatus == 0:
+        reporter.write_line(f"schoolpartners: {len(skipped)} test(s) skipped, which CI does not allow", red=True)
+        session.exitstatus = 1
