@@ -8,13 +8,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import current_app
 
+from . import demo_schools
 from .accounts.models import User, UserRole, fold
 from .accounts.services import hash_password
 from .cities.models import City, Country, LinkStatus, TwinCityLink
 from .cities.services import load_twin_cities
 from .extensions import db
 from .notifications.services import notify
-from .schools.models import MembershipStatus, School, StaffMembership, StaffRole
+from .schools.models import MembershipStatus, School, SchoolStatus, SchoolType, StaffMembership, StaffRole
+from .schools.services import apply_profile
 from .sqltypes import utcnow
 
 COORDINATOR = ("coordinator@example.org", "Katharina Vogt")
@@ -42,6 +44,20 @@ SCHOOLS = [
         "city": (Country.DE, "Hamburg"),
         "locale": "de",
         "timezone": "Europe/Berlin",
+        "profile": {
+            "school_type": SchoolType.gymnasium,
+            "languages": ["russian_foreign", "russian_heritage", "english"],
+            "topics": ["history", "culture", "civic"],
+            "forms": ["online", "tandem", "project", "visits"],
+            "age_min": 10,
+            "age_max": 19,
+            "learners": 96,
+            "offer_de": "Wir erforschen mit unserer Partnerschule die Geschichte der Städtepartnerschaft "
+            "Hamburg – Sankt Petersburg: im Staatsarchiv, mit Zeitzeug:innen und in einer zweisprachigen "
+            "Ausstellung.",
+            "offer_ru": "Вместе со школой-партнёром мы изучаем историю побратимских связей Гамбурга и "
+            "Санкт-Петербурга: в архиве, в беседах с очевидцами и в двуязычной выставке.",
+        },
         "staff": [
             ("admin.hamburg@example.org", "Dr. Jens Albers", StaffRole.school_coordinator),
             ("teacher.hamburg@example.org", "Anna Becker", StaffRole.teacher),
@@ -65,6 +81,20 @@ SCHOOLS = [
         "city": (Country.RU, "Sankt Petersburg"),
         "locale": "ru",
         "timezone": "Europe/Moscow",
+        "profile": {
+            "name_alt": "Schule Nr. 2107 mit vertieftem Deutschunterricht",
+            "school_type": SchoolType.ru_german_profile,
+            "languages": ["german_foreign", "english"],
+            "topics": ["history", "culture", "everyday"],
+            "forms": ["online", "tandem", "project", "visits"],
+            "age_min": 10,
+            "age_max": 17,
+            "learners": 140,
+            "offer_de": "Deutsch ab der 2. Klasse. Wir möchten mit unserer Hamburger Partnerschule die gemeinsame "
+            "Geschichte unserer Städte erforschen und Tandems zwischen unseren Klassen bilden.",
+            "offer_ru": "Немецкий язык со 2-го класса. Вместе с гамбургской школой-партнёром мы хотим изучать общую "
+            "историю наших городов и создавать тандемы между нашими классами.",
+        },
         "staff": [
             ("admin.spb@example.org", "Ольга Смирнова", StaffRole.school_coordinator),
             ("teacher.spb@example.org", "Елена Козлова", StaffRole.teacher),
@@ -125,14 +155,14 @@ class Seeder:
             notify(user, "welcome", link="/dashboard", email=False, name=display_name)
         return user
 
-    def school(self, spec: dict) -> School:
-        country, city_name = spec["city"]
-        city = db.session.scalar(sa.select(City).where(City.country == country, City.name_de == city_name))
-        school = db.session.scalar(sa.select(School).where(School.name == spec["name"]))
+    def school(
+        self, name: str, country: Country, city_name: str, profile: dict, status: SchoolStatus = SchoolStatus.verified
+    ) -> School:
+        school = db.session.scalar(sa.select(School).where(School.name == name))
         if school is None:
-            school = School(name=spec["name"], city_id=city.id, country=country)
-            db.session.add(school)
-            db.session.flush()
+            city = db.session.scalar(sa.select(City).where(City.country == country, City.name_de == city_name))
+            school = School(status=status, status_changed_at=utcnow() if status is SchoolStatus.verified else None)
+            apply_profile(school, {"name": name, "city_id": city.id, **profile})
             self.created += 1
         return school
 
@@ -162,7 +192,8 @@ def seed_demo() -> int:
     coordinator = seeder.user(UserRole.coordinator, COORDINATOR[1], "de", "Europe/Berlin", email=COORDINATOR[0])
     first_run = seeder.created == 1
     for spec in SCHOOLS:
-        school = seeder.school(spec)
+        country, city_name = spec["city"]
+        school = seeder.school(spec["name"], country, city_name, spec["profile"])
         for email, name, role in spec["staff"]:
             user = seeder.user(UserRole.staff, name, spec["locale"], spec["timezone"], email=email)
             seeder.membership(user, school, role)
@@ -170,6 +201,9 @@ def seed_demo() -> int:
             seeder.user(
                 UserRole.student, name, spec["locale"], spec["timezone"], email=email, username=username, school=school
             )
+    for profile in demo_schools.profiles():
+        fields = {k: v for k, v in profile.items() if k not in ("country", "city", "name", "status")}
+        seeder.school(profile["name"], profile["country"], profile["city"], fields, profile["status"])
     if first_run:
         links = db.session.scalars(
             sa.select(TwinCityLink)

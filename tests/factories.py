@@ -10,7 +10,8 @@ from schoolpartners.accounts.models import User, UserRole
 from schoolpartners.accounts.services import hash_password
 from schoolpartners.cities.models import City, Country, TwinCityLink
 from schoolpartners.extensions import db
-from schoolpartners.schools.models import MembershipStatus, School, StaffMembership, StaffRole
+from schoolpartners.schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
+from schoolpartners.schools.services import reindex
 from schoolpartners.sqltypes import utcnow
 
 PASSWORD = "correct horse battery"
@@ -57,11 +58,14 @@ def make_link(make_city):
 
 @pytest.fixture
 def make_school(make_city):
-    def make(country: Country = Country.DE, name: str | None = None, city: City | None = None) -> School:
+    def make(country: Country = Country.DE, name: str | None = None, city: City | None = None, **fields) -> School:
+        """A verified, public school unless told otherwise; its search keys are indexed."""
         city = city or make_city(country)
-        school = School(name=name or f"Schule {next(_seq)}", city_id=city.id, country=country)
+        fields.setdefault("status", SchoolStatus.verified)
+        school = School(name=name or f"Schule {next(_seq)}", city_id=city.id, country=city.country, **fields)
         db.session.add(school)
         db.session.flush()
+        reindex(school, city)
         return school
 
     return make

@@ -1,9 +1,9 @@
 import sqlalchemy as sa
 
 from schoolpartners.accounts.models import User
-from schoolpartners.cities.models import City, LinkStatus, TwinCityLink
+from schoolpartners.cities.models import City, Country, LinkStatus, TwinCityLink
 from schoolpartners.extensions import db
-from schoolpartners.schools.models import School
+from schoolpartners.schools.models import School, SchoolStatus
 
 DEMO_LOGINS = [
     "coordinator@example.org",
@@ -36,7 +36,7 @@ def test_seed_demo_is_idempotent_and_every_demo_account_logs_in(app, runner, cli
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     counts = _counts()
-    assert counts[2] == 2 and counts[3] == 27
+    assert counts[2] == 54 and counts[3] == 27
     second = runner.invoke(args=["seed-demo"])
     assert "0 new records" in second.output and _counts() == counts
     for login_name in DEMO_LOGINS:
@@ -45,6 +45,16 @@ def test_seed_demo_is_idempotent_and_every_demo_account_logs_in(app, runner, cli
         client.post("/logout")
     lena = db.session.scalar(sa.select(User).where(User.username_key == "lena.schmidt"))
     assert lena.display_name == "Lena Schmidt" and lena.is_student and lena.school.city.name_de == "Hamburg"
+    statuses = dict(db.session.execute(sa.select(School.status, sa.func.count()).group_by(School.status)).all())
+    assert statuses == {SchoolStatus.verified: 51, SchoolStatus.pending: 3}
+    countries = dict(
+        db.session.execute(
+            sa.select(School.country, sa.func.count())
+            .where(School.status == SchoolStatus.verified)
+            .group_by(School.country)
+        ).all()
+    )
+    assert countries[Country.DE] >= 25 and countries[Country.RU] >= 25
 
 
 def test_demo_records_suspended_city_partnerships_once(app, runner):

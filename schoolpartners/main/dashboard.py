@@ -9,7 +9,7 @@ from ..accounts.models import User, UserRole
 from ..cities.models import LinkStatus, TwinCityLink
 from ..extensions import db
 from ..notifications.models import Notification, OutboxEmail, OutboxState
-from ..schools.models import MembershipStatus, School, StaffMembership, StaffRole
+from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
 
 # Dashboards are the most visited pages: their statements are built once, with parameters.
 _RECENT_NOTIFICATIONS = (
@@ -40,8 +40,10 @@ def coordinator_dashboard(user: User) -> dict:
     outbox_counts = dict(
         db.session.execute(sa.select(OutboxEmail.state, sa.func.count()).group_by(OutboxEmail.state)).all()
     )
+    school_counts = dict(db.session.execute(sa.select(School.status, sa.func.count()).group_by(School.status)).all())
     return {
-        "schools": db.session.scalar(sa.select(sa.func.count(School.id))) or 0,
+        "schools": school_counts.get(SchoolStatus.verified, 0),
+        "pending_schools": school_counts.get(SchoolStatus.pending, 0),
         "teachers": role_counts.get(UserRole.staff, 0),
         "students": role_counts.get(UserRole.student, 0),
         "links": {status: link_counts.get(status, 0) for status in LinkStatus},

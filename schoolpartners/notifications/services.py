@@ -25,6 +25,13 @@ TEXTS = {
         "If this was not you, reset your password now."
     ),
     "email_changed": _l("Your email address is now %(address)s."),
+    "school_submitted": _l("A new school waits for verification: %(school)s."),
+    "school_verified": _l("%(school)s has been verified and is now listed."),
+    "school_rejected": _l("%(school)s could not be verified. Reason: %(reason)s"),
+    "join_requested": _l("%(name)s asks to join the staff of %(school)s."),
+    "join_confirmed": _l("You are now on the staff of %(school)s."),
+    "join_refused": _l("Your request to join %(school)s was not accepted."),
+    "staff_removed": _l("You are no longer on the staff of %(school)s."),
 }
 
 

@@ -1,1 +1,5 @@
-"""Schools and their staff (profiles, directory and verification come with the schools issue)."""
+"""Schools: profiles, directory and search, staff, verification."""
+
+from .views import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,207 @@
+"""School operations: profiles, search keys, staff membership, verification. They flush, never commit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import User, UserRole
+from ..cities.models import City
+from ..extensions import db
+from ..notifications.services import notify
+from ..search import index_keys, query_terms, successor
+from ..sqltypes import utcnow
+from .models import MembershipStatus, School, SchoolStatus, SearchToken, StaffMembership, StaffRole
+from .options import FORMS, LANGUAGES, TOPICS
+
+PROFILE_FIELDS = (
+    "name",
+    "name_alt",
+    "school_type",
+    "address",
+    "website",
+    "age_min",
+    "age_max",
+    "learners",
+    "offer_de",
+    "offer_ru",
+    "looking_for_partners",
+    "visibility",
+)
+
+
+class SchoolError(Exception):
+    """Bad input for a school operation; the message is translated, `field` names the form field."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def reindex(school: School, city: City | None = None) -> None:
+    """Replace the school's search keys: its names, its city's names and region in every language."""
+    city = city or db.session.get(City, school.city_id)
+    keys = index_keys(
+        school.name, school.name_alt, city.name_de, city.name_ru, city.name_en, city.region_de, city.region_ru
+    )
+    db.session.execute(sa.delete(SearchToken).where(SearchToken.school_id == school.id))
+    if keys:
+        db.session.execute(sa.insert(SearchToken), [{"school_id": school.id, "key": key} for key in sorted(keys)])
+
+
+def search_condition(query: str):
+    """A WHERE clause: schools matching every word of the query, in any script or spelling (or None)."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    conditions = []
+    for variants in terms:
+        ranges = [sa.and_(SearchToken.key >= v, SearchToken.key < successor(v)) for v in sorted(variants)]
+        conditions.append(School.id.in_(sa.select(SearchToken.school_id).where(sa.or_(*ranges))))
+    return sa.and_(*conditions)
+
+
+def apply_profile(school: School, data: dict) -> None:
+    """Copy validated form data onto the school."""
+    city = db.session.get(City, int(data["city_id"]))
+    if city is None:
+        raise SchoolError(_l("Please choose a city from the list."), field="city_id")
+    school_type = data.get("school_type")
+    if school_type is not None and school_type.country is not city.country:
+        raise SchoolError(_l("This school type does not exist in the school's country."), field="school_type")
+    for field in PROFILE_FIELDS:
+        if field in data:
+            value = data[field]
+            setattr(school, field, value.strip() if isinstance(value, str) else value)
+    school.city_id, school.country = city.id, city.country
+    school.languages_mask = LANGUAGES.mask(data.get("languages", []))
+    school.topics_mask = TOPICS.mask(data.get("topics", []))
+    school.forms_mask = FORMS.mask(data.get("forms", []))
+    db.session.add(school)
+    db.session.flush()
+    reindex(school, city)
+
+
+def register_school(user: User, data: dict) -> School:
+    """A new school, pending verification, with the registering staff member as its school coordinator."""
+    school = School(status=SchoolStatus.pending)
+    apply_profile(school, data)
+    db.session.add(
+        StaffMembership(
+            user_id=user.id,
+            school_id=school.id,
+            role=StaffRole.school_coordinator,
+            status=MembershipStatus.active,
+            confirmed_at=utcnow(),
+        )
+    )
+    link = url_for("schools.verification_queue")
+    for coordinator in db.session.scalars(sa.select(User).where(User.role == UserRole.coordinator, User.is_active)):
+        notify(coordinator, "school_submitted", link=link, school=school.name)
+    db.session.flush()
+    return school
+
+
+def school_coordinators(school: School) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(StaffMembership, StaffMembership.user_id == User.id)
+            .where(
+                StaffMembership.school_id == school.id,
+                StaffMembership.role == StaffRole.school_coordinator,
+                StaffMembership.status == MembershipStatus.active,
+            )
+        )
+    )
+
+
+def set_status(school: School, status: SchoolStatus, reason: str = "") -> None:
+    """Verify or reject a school (the foundation's decision) and tell its school coordinators."""
+    if status is SchoolStatus.rejected and not reason.strip():
+        raise SchoolError(_l("Please give a reason; the school will read it."), field="reason")
+    school.status, school.status_reason, school.status_changed_at = status, reason.strip(), utcnow()
+    kind = "school_verified" if status is SchoolStatus.verified else "school_rejected"
+    link = url_for("schools.show_school", school_id=school.id)
+    for user in school_coordinators(school):
+        notify(user, kind, link=link, school=school.name, reason=school.status_reason)
+    db.session.flush()
+
+
+def membership(user: User, school: School) -> StaffMembership | None:
+    return db.session.scalar(
+        sa.select(StaffMembership).where(StaffMembership.user_id == user.id, StaffMembership.school_id == school.id)
+    )
+
+
+def request_membership(user: User, school: School) -> StaffMembership:
+    """Ask to join a school's staff as a teacher; its school coordinators confirm."""
+    if membership(user, school) is not None:
+        raise SchoolError(_l("You are already on this school's staff or have asked to join."))
+    member = StaffMembership(user_id=user.id, school_id=school.id, role=StaffRole.teacher)
+    db.session.add(member)
+    link = url_for("schools.manage_staff", school_id=school.id)
+    for coordinator in school_coordinators(school):
+        notify(coordinator, "join_requested", link=link, name=user.display_name, school=school.name)
+    db.session.flush()
+    return member
+
+
+def confirm_membership(member: StaffMembership) -> None:
+    member.status, member.confirmed_at = MembershipStatus.active, utcnow()
+    notify(member.user, "join_confirmed", link=url_for("main.dashboard"), school=member.school.name)
+
+
+def _active_coordinator_count(school_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(StaffMembership.id)).where(
+            StaffMembership.school_id == school_id,
+            StaffMembership.role == StaffRole.school_coordinator,
+            StaffMembership.status == MembershipStatus.active,
+        )
+    )
+
+
+def remove_membership(member: StaffMembership) -> None:
+    """Refuse a join request or remove a staff member; a school always keeps a school coordinator."""
+    if (
+        member.role is StaffRole.school_coordinator
+        and member.is_active
+        and _active_coordinator_count(member.school_id) <= 1
+    ):
+        raise SchoolError(_l("A school needs at least one school coordinator. Name another one first."))
+    kind = "join_refused" if not member.is_active else "staff_removed"
+    notify(member.user, kind, school=member.school.name)
+    db.session.delete(member)
+    db.session.flush()
+
+
+def set_role(member: StaffMembership, role: StaffRole) -> None:
+    """Make a staff member a school coordinator or a teacher (keeping at least one coordinator)."""
+    demoted = member.role is StaffRole.school_coordinator and role is StaffRole.teacher
+    if demoted and _active_coordinator_count(member.school_id) <= 1:
+        raise SchoolError(_l("A school needs at least one school coordinator. Name another one first."))
+    member.role = role
+    db.session.flush()
+
+
+def is_verified_staff(user) -> bool:
+    """Staff of at least one verified school (may see schools listed for staff only)."""
+    if not user.is_authenticated or not (user.is_staff or user.is_coordinator):
+        return False
+    if user.is_coordinator:
+        return True
+    return (
+        db.session.scalar(
+            sa.select(StaffMembership.id)
+            .join(School, School.id == StaffMembership.school_id)
+            .where(
+                StaffMembership.user_id == user.id,
+                StaffMembership.status == MembershipStatus.active,
+                School.status == SchoolStatus.verified,
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,283 @@
+"""Directory, school profiles, registering and editing a school, staff, and the foundation's verification."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..cities.models import City
+from ..extensions import db
+from ..forms import ActionForm
+from ..permissions import access, refuse
+from . import services
+from .forms import DecisionForm, DirectoryFilters, RoleForm, SchoolForm
+from .models import (
+    MembershipStatus,
+    School,
+    SchoolStatus,
+    SchoolType,
+    StaffMembership,
+    StaffRole,
+    Visibility,
+    can_manage_school,
+    can_view_school,
+)
+from .options import LANGUAGES, TOPICS
+
+bp = Blueprint("schools", __name__)
+PER_PAGE = 20
+
+
+def get_school_or_404(school_id: int, need: str = "view") -> School:
+    """The school if the current user may see it (404 otherwise) and, for need="manage", manage it (403)."""
+    school = db.session.scalar(
+        sa.select(School).where(School.id == school_id).options(joinedload(School.city), selectinload(School.staff))
+    )
+    if school is None:
+        abort(404)
+    user = current_user._get_current_object()
+    if not can_view_school(school, user, services.is_verified_staff(user)):
+        refuse(404)
+    if need == "manage" and not can_manage_school(school, user):
+        refuse(403)
+    return school
+
+
+def directory_query(filters: DirectoryFilters, verified_staff: bool):
+    query = sa.select(School).join(City, School.city_id == City.id).where(School.status == SchoolStatus.verified)
+    if not verified_staff:
+        query = query.where(School.visibility == Visibility.public)
+    if filters.country:
+        query = query.where(School.country == filters.country)
+    if filters.school_type:
+        query = query.where(School.school_type == SchoolType[filters.school_type])
+    if filters.language:
+        query = query.where(School.languages_mask.op("&")(LANGUAGES.bit(filters.language)) != 0)
+    if filters.topic:
+        query = query.where(School.topics_mask.op("&")(TOPICS.bit(filters.topic)) != 0)
+    if filters.city:
+        query = query.where(School.city_id == int(filters.city))
+    if filters.region:
+        query = query.where(sa.or_(City.region_de == filters.region, City.region_ru == filters.region))
+    if filters.age:
+        query = query.where(School.age_min <= filters.age, School.age_max >= filters.age)
+    if filters.looking:
+        query = query.where(School.looking_for_partners.is_(True))
+    if filters.q:
+        condition = services.search_condition(filters.q)
+        if condition is not None:
+            query = query.where(condition)
+    return query.options(joinedload(School.city)).order_by(School.name, School.id)
+
+
+@bp.route("/schools")
+@access("public")
+def directory():
+    """Verified schools, filterable and searchable in both scripts."""
+    filters = DirectoryFilters(request.args)
+    if filters.ignored:
+        flash(_("Some filters were not understood and have been ignored."), "warning")
+    verified_staff = services.is_verified_staff(current_user)
+    page = db.paginate(directory_query(filters, verified_staff), per_page=PER_PAGE, error_out=False)
+    region_column = City.region_ru if str(get_locale()) == "ru" else City.region_de
+    regions = db.session.scalars(
+        sa.select(region_column)
+        .join(School, School.city_id == City.id)
+        .where(School.status == SchoolStatus.verified, region_column.is_not(None))
+        .distinct()
+        .order_by(region_column)
+    ).all()
+    return render_template(
+        "schools/directory.html",
+        page=page,
+        filters=filters,
+        regions=regions,
+        school_types=list(SchoolType),
+        languages=LANGUAGES.choices(),
+        topics=TOPICS.choices(),
+    )
+
+
+@bp.route("/schools/<int:school_id>")
+@access("public")
+def show_school(school_id):
+    """A school's profile; staff names and contacts are never shown here."""
+    school = get_school_or_404(school_id)
+    user = current_user._get_current_object()
+    mine = None
+    if user.is_authenticated and user.is_staff:
+        mine = next((m for m in school.staff if m.user_id == user.id), None)
+    return render_template(
+        "schools/show.html",
+        school=school,
+        can_manage=user.is_authenticated and can_manage_school(school, user),
+        membership=mine,
+        form=ActionForm(),
+    )
+
+
+@bp.route("/schools/new", methods=["GET", "POST"])
+@access("staff")
+def register_school():
+    """Register a new school; the foundation verifies it before it is listed."""
+    form = SchoolForm()
+    if form.validate_on_submit():
+        try:
+            school = services.register_school(current_user, form.profile_data())
+        except services.SchoolError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Your school has been registered. The foundation will verify it soon."), "success")
+            return redirect(url_for("schools.show_school", school_id=school.id))
+    return render_template("schools/form.html", form=form, school=None)
+
+
+@bp.route("/schools/<int:school_id>/edit", methods=["GET", "POST"])
+@access("adult")
+def edit_school(school_id):
+    """Edit the school profile (its school coordinators and the foundation)."""
+    school = get_school_or_404(school_id, need="manage")
+    form = SchoolForm()
+    if request.method == "GET":
+        form.load(school)
+    if form.validate_on_submit():
+        try:
+            services.apply_profile(school, form.profile_data())
+        except services.SchoolError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The school profile has been saved."), "success")
+            return redirect(url_for("schools.show_school", school_id=school.id))
+    return render_template("schools/form.html", form=form, school=school)
+
+
+@bp.route("/schools/<int:school_id>/join", methods=["POST"])
+@access("staff")
+def join_school(school_id):
+    """Ask to join the school's staff; a school coordinator confirms."""
+    school = get_school_or_404(school_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.request_membership(current_user, school)
+        except services.SchoolError as exc:
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(_("Your request has been sent to the school's coordinators."), "success")
+    return redirect(url_for("schools.show_school", school_id=school.id))
+
+
+@bp.route("/schools/<int:school_id>/staff")
+@access("adult")
+def manage_staff(school_id):
+    """The school's staff and join requests (for its school coordinators)."""
+    school = get_school_or_404(school_id, need="manage")
+    members = db.session.scalars(
+        sa.select(StaffMembership)
+        .where(StaffMembership.school_id == school.id)
+        .options(joinedload(StaffMembership.user))
+        .order_by(StaffMembership.status.desc(), StaffMembership.created_at)
+    ).all()
+    return render_template(
+        "schools/staff.html", school=school, members=members, form=ActionForm(), role_form=RoleForm()
+    )
+
+
+def _member_or_404(school: School, member_id: int) -> StaffMembership:
+    member = db.session.get(StaffMembership, member_id)
+    if member is None or member.school_id != school.id:
+        abort(404)
+    return member
+
+
+@bp.route("/schools/<int:school_id>/staff/<int:member_id>/confirm", methods=["POST"])
+@access("adult")
+def confirm_member(school_id, member_id):
+    """Confirm a join request."""
+    school = get_school_or_404(school_id, need="manage")
+    member = _member_or_404(school, member_id)
+    if ActionForm().validate_on_submit() and member.status is MembershipStatus.pending:
+        services.confirm_membership(member)
+        db.session.commit()
+        flash(_("%(name)s is now on the staff.", name=member.user.display_name), "success")
+    return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
+@bp.route("/schools/<int:school_id>/staff/<int:member_id>/remove", methods=["POST"])
+@access("adult")
+def remove_member(school_id, member_id):
+    """Refuse a join request or remove a staff member."""
+    school = get_school_or_404(school_id, need="manage")
+    member = _member_or_404(school, member_id)
+    if ActionForm().validate_on_submit():
+        name = member.user.display_name
+        try:
+            services.remove_membership(member)
+        except services.SchoolError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is no longer on the staff.", name=name), "success")
+    return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
+@bp.route("/schools/<int:school_id>/staff/<int:member_id>/role", methods=["POST"])
+@access("adult")
+def set_member_role(school_id, member_id):
+    """Make a staff member a school coordinator or a teacher."""
+    school = get_school_or_404(school_id, need="manage")
+    member = _member_or_404(school, member_id)
+    form = RoleForm()
+    if form.validate_on_submit() and member.is_active:
+        try:
+            services.set_role(member, StaffRole(form.role.data))
+        except services.SchoolError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("The role has been changed."), "success")
+    return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
+@bp.route("/verification")
+@access("coordinator")
+def verification_queue():
+    """Schools waiting for the foundation's verification, oldest first."""
+    pending = db.session.scalars(
+        sa.select(School)
+        .where(School.status == SchoolStatus.pending)
+        .options(joinedload(School.city))
+        .order_by(School.created_at, School.id)
+    ).all()
+    return render_template("schools/verification.html", pending=pending, form=DecisionForm())
+
+
+@bp.route("/verification/<int:school_id>", methods=["POST"])
+@access("coordinator")
+def decide_school(school_id):
+    """Verify or reject a school, with a reason for a rejection."""
+    school = db.get_or_404(School, school_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose to verify or to reject."), "danger")
+        return redirect(url_for("schools.verification_queue"))
+    try:
+        services.set_status(school, SchoolStatus(form.decision.data), form.reason.data or "")
+    except services.SchoolError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("schools.verification_queue"))
+    db.session.commit()
+    if school.is_verified:
+        flash(_("%(school)s is verified and now listed.", school=school.name), "success")
+    else:
+        flash(_("%(school)s was not verified; the school has been told why.", school=school.name), "info")
+    return redirect(url_for("schools.verification_queue"))
