@@ -9,6 +9,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
 from ..permissions import access
+from ..schools.services import is_verified_staff, listed_schools
 from .forms import LinkStatusForm
 from .models import City, LinkStatus, TwinCityLink
 
@@ -58,7 +59,11 @@ def show_link(link_id):
     form = None
     if current_user.is_authenticated and current_user.is_coordinator:
         form = LinkStatusForm(status=link.status.value)
-    return render_template("cities/show.html", link=link, form=form)
+    schools = listed_schools([link.german_city_id, link.russian_city_id], is_verified_staff(current_user))
+    by_city = {link.german_city_id: [], link.russian_city_id: []}
+    for school in schools:
+        by_city[school.city_id].append(school)
+    return render_template("cities/show.html", link=link, form=form, schools_by_city=by_city)
 
 
 @bp.route("/twin-cities/<int:link_id>/status", methods=["POST"])

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import User, UserRole
+from ..accounts.models import User, UserRole, fold
+from ..accounts.services import digest
 from ..cities.models import City
 from ..extensions import db
-from ..notifications.services import notify
+from ..notifications.services import notify, queue_email
 from ..search import index_keys, query_terms, successor
 from ..sqltypes import utcnow
-from .models import MembershipStatus, School, SchoolStatus, SearchToken, StaffMembership, StaffRole
+from .models import (
+    Invitation,
+    MembershipStatus,
+    School,
+    SchoolStatus,
+    SearchToken,
+    StaffMembership,
+    StaffRole,
+    Visibility,
+)
 from .options import FORMS, LANGUAGES, TOPICS
 
 PROFILE_FIELDS = (
@@ -186,6 +199,14 @@ def set_role(member: StaffMembership, role: StaffRole) -> None:
     db.session.flush()
 
 
+def listed_schools(city_ids: list[int], verified_staff: bool) -> list[School]:
+    """Verified schools of some cities that the viewer may see listed, by name."""
+    query = sa.select(School).where(School.city_id.in_(city_ids), School.status == SchoolStatus.verified)
+    if not verified_staff:
+        query = query.where(School.visibility == Visibility.public)
+    return list(db.session.scalars(query.order_by(School.name)))
+
+
 def is_verified_staff(user) -> bool:
     """Staff of at least one verified school (may see schools listed for staff only)."""
     if not user.is_authenticated or not (user.is_staff or user.is_coordinator):
@@ -205,3 +226,56 @@ def is_verified_staff(user) -> bool:
         )
         is not None
     )
+
+
+INVITATION_DAYS = 14
+
+
+def invite(school: School, email: str, role: StaffRole, by: User) -> Invitation:
+    """Email an expiring invitation to join the school's staff; written in the inviter's language."""
+    existing = db.session.scalar(
+        sa.select(StaffMembership.id)
+        .join(User, User.id == StaffMembership.user_id)
+        .where(StaffMembership.school_id == school.id, User.email_key == fold(email))
+    )
+    if existing is not None:
+        raise SchoolError(_l("This person is already on the staff or has asked to join."), field="email")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        school_id=school.id,
+        email=email.strip(),
+        role=role,
+        token_hash=digest(token),
+        invited_by_id=by.id,
+        expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
+    )
+    db.session.add(invitation)
+    link = url_for("schools.show_invitation", token=token, _external=True)
+    queue_email(email.strip(), by.locale, "invitation", school=school, inviter=by, link=link, days=INVITATION_DAYS)
+    db.session.flush()
+    return invitation
+
+
+def find_invitation(token: str) -> Invitation:
+    """The open invitation behind a link; raises SchoolError when it is unknown, used or expired."""
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == digest(token)))
+    if invitation is None or invitation.accepted_at is not None:
+        raise SchoolError(_l("This invitation is invalid or has already been used."))
+    if invitation.expires_at < utcnow():
+        raise SchoolError(_l("This invitation has expired. Ask the school for a new one."))
+    return invitation
+
+
+def accept_invitation(token: str, user: User) -> StaffMembership:
+    """Join the staff through an invitation sent to the user's own email address."""
+    invitation = find_invitation(token)
+    if user.email_key != fold(invitation.email):
+        raise SchoolError(_l("This invitation was sent to another email address. Log in with that address."))
+    member = membership(user, invitation.school)
+    if member is None:
+        member = StaffMembership(user_id=user.id, school_id=invitation.school_id, role=invitation.role)
+        db.session.add(member)
+    member.role, member.status, member.confirmed_at = invitation.role, MembershipStatus.active, utcnow()
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    return member

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import access, refuse
 from . import services
-from .forms import DecisionForm, DirectoryFilters, RoleForm, SchoolForm
+from .forms import DecisionForm, DirectoryFilters, InviteForm, RoleForm, SchoolForm
 from .models import (
     MembershipStatus,
     School,
@@ -185,7 +185,7 @@ def manage_staff(school_id):
         .order_by(StaffMembership.status.desc(), StaffMembership.created_at)
     ).all()
     return render_template(
-        "schools/staff.html", school=school, members=members, form=ActionForm(), role_form=RoleForm()
+        "schools/staff.html", school=school, members=members, form=ActionForm(), invite_form=InviteForm()
     )
 
 
@@ -245,6 +245,56 @@ def set_member_role(school_id, member_id):
             db.session.commit()
             flash(_("The role has been changed."), "success")
     return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
+@bp.route("/schools/<int:school_id>/staff/invite", methods=["POST"])
+@access("adult")
+def invite_member(school_id):
+    """Invite a teacher by email; the link expires after two weeks."""
+    school = get_school_or_404(school_id, need="manage")
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            services.invite(school, form.email.data, StaffRole(form.role.data), current_user)
+        except services.SchoolError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("We sent an invitation to %(email)s.", email=form.email.data.strip()), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+    return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
+@bp.route("/invitations/<token>")
+@access("public")
+def show_invitation(token):
+    """The page behind an invitation link: log in or register, then accept."""
+    try:
+        invitation = services.find_invitation(token)
+    except services.SchoolError as exc:
+        return render_template("accounts/token_error.html", message=str(exc)), 400
+    return render_template("schools/invitation.html", invitation=invitation, token=token, form=ActionForm())
+
+
+@bp.route("/invitations/<token>", methods=["POST"])
+@access("staff")
+def accept_invitation(token):
+    """Accept an invitation and join the school's staff."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("schools.show_invitation", token=token))
+    try:
+        member = services.accept_invitation(token, current_user)
+    except services.SchoolError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("schools.show_invitation", token=token))
+    db.session.commit()
+    flash(_("Welcome to the staff of %(school)s.", school=member.school.name), "success")
+    return redirect(url_for("schools.show_school", school_id=member.school_id))
 
 
 @bp.route("/verification")

@@ -121,3 +121,16 @@ def test_teacher_cannot_set_the_status(client, login, make_user, make_link):
     assert client.post(f"/twin-cities/{link.id}/status", data={"status": "active"}).status_code == 403
     db.session.refresh(link)
     assert link.status is LinkStatus.unknown
+
+
+def test_link_page_lists_verified_schools_of_both_cities(client, make_link, make_school):
+    from schoolpartners.schools.models import SchoolStatus, Visibility
+
+    link = make_link()
+    german = make_school(city=link.german_city, name="Schule Nord")
+    russian = make_school(city=link.russian_city, name="Школа Юг")
+    make_school(city=link.german_city, name="Wartende Schule", status=SchoolStatus.pending)
+    make_school(city=link.russian_city, name="Закрытая школа", visibility=Visibility.staff)
+    html = client.get(f"/twin-cities/{link.id}").get_data(as_text=True)
+    assert german.name in html and russian.name in html
+    assert "Wartende Schule" not in html and "Закрытая школа" not in html
