@@ -15,6 +15,7 @@ from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from .main import bp as main_bp
 from .notifications import bp as notifications_bp
+from .partnerships import bp as partnerships_bp
 from .schools import bp as schools_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,6 @@ def create_app(config_class: type | str = Config) -> Flask:
     logs.init_app(app)
     cli.init_app(app)
 
-    for blueprint in (main_bp, accounts_bp, cities_bp, notifications_bp, schools_bp):
+    for blueprint in (main_bp, accounts_bp, cities_bp, notifications_bp, schools_bp, partnerships_bp):
         app.register_blueprint(blueprint)
     return app

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
+from ..partnerships.matching import bump_catalog
 from ..permissions import access
 from ..schools.services import is_verified_staff, listed_schools
 from .forms import LinkStatusForm
@@ -78,6 +79,7 @@ def set_link_status(link_id):
     new_status = LinkStatus(form.status.data)
     if new_status is not link.status:
         link.set_status(new_status, current_user.id)
+        bump_catalog()  # the link's status weighs in partner suggestions
         db.session.commit()
     flash(_("The status has been saved."), "success")
     return redirect(url_for("cities.show_link", link_id=link.id))

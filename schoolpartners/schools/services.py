@@ -14,6 +14,7 @@ from ..accounts.services import digest
 from ..cities.models import City
 from ..extensions import db
 from ..notifications.services import notify, queue_email
+from ..partnerships.matching import bump_catalog
 from ..search import index_keys, query_terms, successor
 from ..sqltypes import utcnow
 from .models import (
@@ -94,6 +95,7 @@ def apply_profile(school: School, data: dict) -> None:
     db.session.add(school)
     db.session.flush()
     reindex(school, city)
+    bump_catalog()
 
 
 def register_school(user: User, data: dict) -> School:
@@ -135,6 +137,7 @@ def set_status(school: School, status: SchoolStatus, reason: str = "") -> None:
     if status is SchoolStatus.rejected and not reason.strip():
         raise SchoolError(_l("Please give a reason; the school will read it."), field="reason")
     school.status, school.status_reason, school.status_changed_at = status, reason.strip(), utcnow()
+    bump_catalog()
     kind = "school_verified" if status is SchoolStatus.verified else "school_rejected"
     link = url_for("schools.show_school", school_id=school.id)
     for user in school_coordinators(school):

@@ -1,0 +1,5 @@
+"""Partner suggestions, partnership requests and partnerships."""
+
+from .views import bp
+
+__all__ = ["bp"]

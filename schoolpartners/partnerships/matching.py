@@ -1,0 +1,261 @@
+"""Partner suggestions: every candidate school scored at once with numpy, reasons for the best ones.
+
+The catalogue of candidate schools (verified, looking for partners) is read once per process and kept as
+arrays; a counter in `app_state` says when anything it holds has changed (a profile, a verification, a
+city partnership's status, a new partnership), so each request costs one small query, not a table scan.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..cities.models import City, Country, LinkStatus, TwinCityLink
+from ..extensions import db
+from ..schools.models import School, SchoolStatus, SchoolType
+from ..schools.options import FORMS, LANGUAGES, TOPICS
+from .models import AppState, Partnership, PartnershipStatus
+
+# The score's parts, in points; the total is their sum (at most about 100). Documented and tested in one place.
+WEIGHTS = {
+    # Schools in twinned cities are the strongest reason; a suspended link still counts, a little less.
+    "twin_active": 40.0,
+    "twin_unknown": 35.0,
+    "twin_suspended": 30.0,
+    # A German school teaching Russian and a Russian school teaching German help each other (tandems).
+    "languages_both": 25.0,
+    "languages_one": 10.0,
+    # Pupils' ages: share of the smaller age range that the other school also teaches.
+    "ages": 15.0,
+    # Per shared topic, up to three.
+    "topic": 5.0,
+    # Per shared form of cooperation, up to three.
+    "form": 3.0,
+    # Similar numbers of learners of the partner language.
+    "learners": 5.0,
+    # Schools with no partnership yet get a small boost (first-timers, as youth-exchange funders favour).
+    "first_timer": 5.0,
+}
+TWIN_WEIGHT = {
+    LinkStatus.active: WEIGHTS["twin_active"],
+    LinkStatus.unknown: WEIGHTS["twin_unknown"],
+    LinkStatus.suspended: WEIGHTS["twin_suspended"],
+}
+GERMAN_LANGS = LANGUAGES.mask(["german_foreign", "german_heritage"])
+RUSSIAN_LANGS = LANGUAGES.mask(["russian_foreign", "russian_heritage"])
+CATALOG_KEY = "catalog"
+
+
+def bump_catalog() -> None:
+    """Tell every process that the suggestion catalogue changed (call in the changing transaction)."""
+    updated = db.session.execute(
+        sa.update(AppState).where(AppState.key == CATALOG_KEY).values(value=AppState.value + 1)
+    ).rowcount
+    if not updated:
+        db.session.add(AppState(key=CATALOG_KEY, value=1))
+        db.session.flush()
+
+
+@dataclass
+class Catalog:
+    version: int
+    ids: np.ndarray
+    country: np.ndarray  # 0 = DE, 1 = RU
+    city: np.ndarray
+    school_type: np.ndarray  # index into SchoolType, -1 unknown
+    languages: np.ndarray
+    topics: np.ndarray
+    forms: np.ndarray
+    age_min: np.ndarray
+    age_max: np.ndarray
+    learners: np.ndarray
+    partnered: np.ndarray  # has an active or paused partnership
+    region_de: np.ndarray
+    region_ru: np.ndarray
+    # German city id -> [(Russian city id, status, year)], and the other way round
+    twins: dict[int, list[tuple[int, LinkStatus, int | None]]] = field(default_factory=dict)
+
+
+_TYPES = list(SchoolType)
+_cache: dict[str, Catalog] = {}
+_lock = threading.Lock()
+
+
+def _partnered_ids() -> set[int]:
+    rows = db.session.execute(
+        sa.select(Partnership.german_school_id, Partnership.russian_school_id).where(
+            Partnership.status != PartnershipStatus.ended
+        )
+    ).all()
+    return {school_id for row in rows for school_id in row}
+
+
+def load_catalog(version: int) -> Catalog:
+    """Read every candidate school into arrays (one query for schools, one for links, one for partnerships)."""
+    rows = db.session.execute(
+        sa.select(
+            School.id,
+            School.country,
+            School.city_id,
+            School.school_type,
+            School.languages_mask,
+            School.topics_mask,
+            School.forms_mask,
+            School.age_min,
+            School.age_max,
+            School.learners,
+            City.region_de,
+            City.region_ru,
+        )
+        .join(City, City.id == School.city_id)
+        .where(School.status == SchoolStatus.verified, School.looking_for_partners.is_(True))
+        .order_by(School.id)
+    ).all()
+    partnered = _partnered_ids()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 12
+
+    def ints(values, default=-1):
+        return np.array([default if v is None else v for v in values], dtype=np.int64)
+
+    twins: dict[int, list] = {}
+    for link in db.session.scalars(sa.select(TwinCityLink)):
+        twins.setdefault(link.german_city_id, []).append((link.russian_city_id, link.status, link.since))
+        twins.setdefault(link.russian_city_id, []).append((link.german_city_id, link.status, link.since))
+    return Catalog(
+        version=version,
+        ids=ints(columns[0]),
+        country=np.array([0 if c is Country.DE else 1 for c in columns[1]], dtype=np.int8),
+        city=ints(columns[2]),
+        school_type=np.array([-1 if t is None else _TYPES.index(t) for t in columns[3]], dtype=np.int16),
+        languages=ints(columns[4], 0),
+        topics=ints(columns[5], 0),
+        forms=ints(columns[6], 0),
+        age_min=ints(columns[7]),
+        age_max=ints(columns[8]),
+        learners=ints(columns[9]),
+        partnered=np.isin(ints(columns[0]), np.fromiter(partnered, dtype=np.int64, count=len(partnered))),
+        region_de=np.array([r or "" for r in columns[10]], dtype=object),
+        region_ru=np.array([r or "" for r in columns[11]], dtype=object),
+        twins=twins,
+    )
+
+
+def catalog() -> Catalog:
+    """This process's catalogue, reloaded when the shared counter moved."""
+    version = db.session.scalar(sa.select(AppState.value).where(AppState.key == CATALOG_KEY)) or 0
+    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    cached = _cache.get(key)
+    if cached is None or cached.version != version:
+        with _lock:
+            cached = _cache.get(key)
+            if cached is None or cached.version != version:
+                cached = _cache[key] = load_catalog(version)
+    return cached
+
+
+@dataclass
+class Suggestion:
+    school_id: int
+    score: float
+    reasons: list[str]
+
+
+def score_all(school: School, cat: Catalog) -> dict[str, np.ndarray]:
+    """Every score component for every candidate, as arrays aligned with cat.ids."""
+    n = len(cat.ids)
+    twin = np.zeros(n)
+    for other_city, status, _year in cat.twins.get(school.city_id, []):
+        twin[cat.city == other_city] = TWIN_WEIGHT[status]
+
+    mine, theirs = (RUSSIAN_LANGS, GERMAN_LANGS) if school.country is Country.DE else (GERMAN_LANGS, RUSSIAN_LANGS)
+    i_teach_theirs = bool(school.languages_mask & mine)
+    they_teach_mine = (cat.languages & theirs) != 0
+    if i_teach_theirs:
+        languages = np.where(they_teach_mine, WEIGHTS["languages_both"], WEIGHTS["languages_one"])
+    else:
+        languages = np.where(they_teach_mine, WEIGHTS["languages_one"], 0.0)
+
+    ages = np.zeros(n)
+    if school.age_min is not None and school.age_max is not None:
+        known = (cat.age_min >= 0) & (cat.age_max >= 0)
+        overlap = np.minimum(cat.age_max, school.age_max) - np.maximum(cat.age_min, school.age_min) + 1
+        shorter = np.minimum(cat.age_max - cat.age_min, school.age_max - school.age_min) + 1
+        ages = np.where(known & (overlap > 0), WEIGHTS["ages"] * overlap / np.maximum(shorter, 1), 0.0)
+
+    topics = WEIGHTS["topic"] * np.minimum(np.bitwise_count(cat.topics & school.topics_mask), 3)
+    forms = WEIGHTS["form"] * np.minimum(np.bitwise_count(cat.forms & school.forms_mask), 3)
+    learners = np.zeros(n)
+    if school.learners:
+        known = cat.learners > 0
+        larger = np.maximum(cat.learners, school.learners)
+        learners = np.where(known, WEIGHTS["learners"] * (1 - np.abs(cat.learners - school.learners) / larger), 0.0)
+    first_timer = np.where(cat.partnered, 0.0, WEIGHTS["first_timer"])
+    return {
+        "twin": twin,
+        "languages": languages,
+        "ages": ages,
+        "topics": topics,
+        "forms": forms,
+        "learners": learners,
+        "first_timer": first_timer,
+    }
+
+
+def suggest(
+    school: School, exclude: set[int], region: str = "", school_type: str = "", topic: str = "", limit: int = 20
+) -> list[Suggestion]:
+    """The best partner schools for `school`, highest score first, each with its reasons."""
+    cat = catalog()
+    other_country = 1 if school.country is Country.DE else 0
+    allowed = (cat.country == other_country) & ~np.isin(cat.ids, np.array(sorted(exclude | {school.id})))
+    if region:
+        allowed &= (cat.region_de == region) | (cat.region_ru == region)
+    if school_type in SchoolType.__members__:
+        allowed &= cat.school_type == _TYPES.index(SchoolType[school_type])
+    if topic in TOPICS.keys:
+        allowed &= (cat.topics & TOPICS.bit(topic)) != 0
+    candidates = np.flatnonzero(allowed)
+    if not len(candidates):
+        return []
+    parts = score_all(school, cat)
+    total = sum(parts.values())[candidates]
+    top = candidates[np.argsort(-total, kind="stable")[:limit]]
+    return [
+        Suggestion(int(cat.ids[i]), round(float(sum(p[i] for p in parts.values())), 1), reasons(school, cat, i, parts))
+        for i in top
+    ]
+
+
+def reasons(school: School, cat: Catalog, i: int, parts: dict[str, np.ndarray]) -> list[str]:
+    """Short chips that explain a suggestion, strongest first."""
+    chips = []
+    if parts["twin"][i]:
+        for other_city, status, year in cat.twins.get(school.city_id, []):
+            if other_city == cat.city[i]:
+                text = _("Twin cities since %(year)s", year=year) if year else _("Twin cities")
+                if status is LinkStatus.suspended:
+                    text = _("%(reason)s (suspended)", reason=text)
+                chips.append(text)
+    if parts["languages"][i] >= WEIGHTS["languages_both"]:
+        chips.append(_("German ↔ Russian"))
+    elif cat.languages[i] & (GERMAN_LANGS if school.country is Country.DE else RUSSIAN_LANGS):
+        chips.append(_("Their pupils learn your language"))
+    if parts["ages"][i]:
+        low = max(int(cat.age_min[i]), school.age_min)
+        high = min(int(cat.age_max[i]), school.age_max)
+        chips.append(ngettext("%(low)s–%(num)s year", "%(low)s–%(num)s years", high, low=low))
+    for label in TOPICS.labels(int(cat.topics[i]) & school.topics_mask)[:3]:
+        chips.append(label)
+    for label in FORMS.labels(int(cat.forms[i]) & school.forms_mask)[:2]:
+        chips.append(label)
+    if parts["learners"][i] >= WEIGHTS["learners"] * 0.75:
+        chips.append(_("Similar number of learners"))
+    if parts["first_timer"][i]:
+        chips.append(_("No partner school yet"))
+    return chips
