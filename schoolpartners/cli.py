@@ -34,6 +34,16 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Demo world ready ({created} new records).")
 
+    @app.cli.command("seed-scale")
+    @click.option("--schools", default=10_000, show_default=True, help="How many schools to add.")
+    def seed_scale_command(schools):
+        """Add many realistic schools (for benchmarks)."""
+        from .scale import seed_scale
+
+        added = seed_scale(schools)
+        db.session.commit()
+        click.echo(f"{added} schools added.")
+
     @app.cli.command("send-mail")
     @click.option("--limit", default=100, show_default=True, help="Messages to try in this run.")
     def send_mail_command(limit):

@@ -5,6 +5,8 @@ Fictional people and school names in real cities. Running it twice changes nothi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 
@@ -15,7 +17,10 @@ from .cities.models import City, Country, LinkStatus, TwinCityLink
 from .cities.services import load_twin_cities
 from .extensions import db
 from .notifications.services import notify
+from .partnerships.matching import bump_catalog
+from .partnerships.models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestState
 from .schools.models import MembershipStatus, School, SchoolStatus, SchoolType, StaffMembership, StaffRole
+from .schools.options import FORMS, TOPICS
 from .schools.services import apply_profile
 from .sqltypes import utcnow
 
@@ -184,6 +189,69 @@ class Seeder:
             )
 
 
+OTHER_STAFF = [
+    ("muenster@example.org", "Claudia Brinkmann", "de", "Gymnasium Am Aasee"),
+    ("ryazan@example.org", "Наталья Кузнецова", "ru", "Школа № 187 с углублённым изучением немецкого языка"),
+    ("kaliningrad@example.org", "Андрей Морозов", "ru", "Лицей № 144 «Балтика»"),
+    ("koeln@example.org", "Stefan Wagner", "de", "Gymnasium Am Domblick"),
+]
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(sa.select(User).where(User.email_key == email))
+
+
+def seed_partnerships(schools: dict[str, School]) -> None:
+    """Hamburg and St. Petersburg are partners; requests are open in both directions."""
+    hamburg, spb = schools["Gymnasium Am Elbufer"], schools["Школа № 2107 с углублённым изучением немецкого языка"]
+    partnership = Partnership(
+        german_school_id=hamburg.id,
+        russian_school_id=spb.id,
+        german_contact_id=_user("teacher.hamburg@example.org").id,
+        russian_contact_id=_user("teacher.spb@example.org").id,
+        status=PartnershipStatus.active,
+        status_changed_at=utcnow(),
+    )
+    db.session.add(partnership)
+    db.session.flush()
+    db.session.add(
+        PartnershipEvent(partnership_id=partnership.id, kind="started", by_id=_user("admin.spb@example.org").id)
+    )
+    requests = [
+        (
+            "muenster@example.org",
+            "Gymnasium Am Aasee",
+            "Школа № 187 с углублённым изучением немецкого языка",
+            "Unsere Russischkurse suchen Partner in Rjasan – unserer Partnerstadt seit 1989.",
+            "Наши классы, изучающие русский язык, ищут партнёров в Рязани — нашем городе-побратиме с 1989 года.",
+        ),
+        (
+            "kaliningrad@example.org",
+            "Лицей № 144 «Балтика»",
+            "Gymnasium Am Elbufer",
+            "Wir möchten mit Ihren Russischkursen ein Projekt über die Ostsee beginnen.",
+            "Мы хотели бы начать с вашими классами проект о Балтийском море.",
+        ),
+    ]
+    for email, sender_school, target, message_de, message_ru in requests:
+        a, b = schools[sender_school], schools[target]
+        db.session.add(
+            PartnershipRequest(
+                from_school_id=a.id,
+                to_school_id=b.id,
+                pair_key=f"{min(a.id, b.id)}-{max(a.id, b.id)}",
+                sender_id=_user(email).id,
+                message_de=message_de,
+                message_ru=message_ru,
+                topics_mask=TOPICS.mask(["history", "environment"]),
+                forms_mask=FORMS.mask(["project", "tandem"]),
+                state=RequestState.open,
+                expires_at=utcnow() + timedelta(days=60),
+            )
+        )
+    bump_catalog()
+
+
 def seed_demo() -> int:
     """Create the demo world; returns how many records were new."""
     if db.session.scalar(sa.select(sa.func.count(City.id))) == 0:
@@ -201,9 +269,22 @@ def seed_demo() -> int:
             seeder.user(
                 UserRole.student, name, spec["locale"], spec["timezone"], email=email, username=username, school=school
             )
+    schools = {
+        spec["name"]: db.session.scalar(sa.select(School).where(School.name == spec["name"])) for spec in SCHOOLS
+    }
     for profile in demo_schools.profiles():
         fields = {k: v for k, v in profile.items() if k not in ("country", "city", "name", "status")}
-        seeder.school(profile["name"], profile["country"], profile["city"], fields, profile["status"])
+        schools[profile["name"]] = seeder.school(
+            profile["name"], profile["country"], profile["city"], fields, profile["status"]
+        )
+    # Staff for a few other schools, so that requests can go both ways.
+    for email, name, locale, school_name in OTHER_STAFF:
+        zone = "Europe/Moscow" if locale == "ru" else "Europe/Berlin"
+        user = seeder.user(UserRole.staff, name, locale, zone, email=email)
+        seeder.membership(user, schools[school_name], StaffRole.school_coordinator)
+    db.session.flush()
+    if first_run:
+        seed_partnerships(schools)
     if first_run:
         links = db.session.scalars(
             sa.select(TwinCityLink)

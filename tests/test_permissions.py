@@ -1,9 +1,15 @@
 """The role × route matrix, built from app.url_map: a new route without a rule fails here."""
 
+from datetime import timedelta
+
 import pytest
 
+from schoolpartners.cities.models import Country
+from schoolpartners.extensions import db
 from schoolpartners.notifications.services import notify
+from schoolpartners.partnerships.models import Partnership, PartnershipRequest
 from schoolpartners.permissions import RULES, allows
+from schoolpartners.sqltypes import utcnow
 
 EXEMPT = {"static", "bootstrap.static"}
 ROLES = ["anonymous", "student", "teacher", "school_coordinator", "coordinator"]
@@ -30,7 +36,26 @@ def sample_args(make_link, make_user, make_school):
     note = notify(owner, "welcome", email=False, name="x")
     school = make_school()
     member = make_user("teacher", school=school)
+    other = make_school(Country.RU)
+    other_member = make_user("school_coordinator", school=other)
+    request = PartnershipRequest(
+        from_school_id=school.id,
+        to_school_id=other.id,
+        pair_key=f"{school.id}-{other.id}",
+        sender_id=member.id,
+        expires_at=utcnow() + timedelta(days=60),
+    )
+    partnership = Partnership(
+        german_school_id=school.id,
+        russian_school_id=other.id,
+        german_contact_id=member.id,
+        russian_contact_id=other_member.id,
+    )
+    db.session.add_all([request, partnership])
+    db.session.flush()
     return {
+        "request_id": request.id,
+        "partnership_id": partnership.id,
         "link_id": link.id,
         "note_id": note.id,
         "token": "not-a-real-token",

@@ -32,6 +32,14 @@ TEXTS = {
     "join_confirmed": _l("You are now on the staff of %(school)s."),
     "join_refused": _l("Your request to join %(school)s was not accepted."),
     "staff_removed": _l("You are no longer on the staff of %(school)s."),
+    "request_received": _l("%(school)s asks your school for a partnership."),
+    "request_withdrawn": _l("%(school)s has withdrawn its partnership request."),
+    "request_declined": _l("%(school)s has declined your partnership request."),
+    "request_message": _l("%(school)s has written on a partnership request."),
+    "request_accepted": _l("%(school)s has accepted your partnership request. You are now partner schools."),
+    "partnership_started": _l("Your school and %(school)s are now partner schools."),
+    "partnership_status": _l("A partnership of your school is now: %(status)s."),
+    "contact_named": _l("You are now the contact person of %(school)s in a school partnership."),
 }
 
 
