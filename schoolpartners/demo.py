@@ -17,8 +17,8 @@ from .cities.models import City, Country, LinkStatus, TwinCityLink
 from .cities.services import load_twin_cities
 from .extensions import db
 from .notifications.services import notify
-from .partnerships.matching import bump_catalog
 from .partnerships.models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestState
+from .schools.catalog import bump_catalog
 from .schools.models import MembershipStatus, School, SchoolStatus, SchoolType, StaffMembership, StaffRole
 from .schools.options import FORMS, TOPICS
 from .schools.services import apply_profile

@@ -31,6 +31,21 @@ COMMON_TIMEZONES = [
 ]
 
 
+_LABELS: dict[tuple[int, str], str] = {}
+
+
+def label(text) -> str:
+    """A lazily translated constant (enum or option label) in the current locale, translated once per locale.
+
+    Catalogs are fixed while the app runs, and listing pages show hundreds of such labels.
+    """
+    key = (id(text), str(get_locale()))
+    value = _LABELS.get(key)
+    if value is None:
+        value = _LABELS[key] = str(text)
+    return value
+
+
 def is_valid_timezone(name: str) -> bool:
     return name in available_timezones()
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from .cities.models import City, Country
 from .extensions import db
-from .partnerships.matching import bump_catalog
+from .schools.catalog import bump_catalog
 from .schools.models import School, SchoolStatus, SchoolType, SearchToken, Visibility
 from .schools.options import FORMS, LANGUAGES, TOPICS
 from .search import index_keys

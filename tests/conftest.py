@@ -18,7 +18,7 @@ from hypothesis import settings
 from config import TestConfig
 from schoolpartners import create_app
 from schoolpartners.extensions import db, limiter
-from schoolpartners.partnerships import matching
+from schoolpartners.schools import catalog
 
 pytest_plugins = ["tests.factories"]
 
@@ -98,7 +98,7 @@ def _transaction(app):
         original_session = db.session
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         limiter.reset()
-        matching._cache.clear()  # versions restart with every rolled-back test
+        catalog._cache.clear()  # versions restart with every rolled-back test
         try:
             yield connection
         finally:

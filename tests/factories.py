@@ -10,7 +10,7 @@ from schoolpartners.accounts.models import User, UserRole
 from schoolpartners.accounts.services import hash_password
 from schoolpartners.cities.models import City, Country, TwinCityLink
 from schoolpartners.extensions import db
-from schoolpartners.partnerships.matching import bump_catalog
+from schoolpartners.schools.catalog import bump_catalog
 from schoolpartners.schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
 from schoolpartners.schools.services import reindex
 from schoolpartners.sqltypes import utcnow

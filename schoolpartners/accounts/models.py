@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import label
 from ..sqltypes import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ class UserRole(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(ROLE_LABELS[self])
+        return label(ROLE_LABELS[self])
 
 
 ROLE_LABELS = {

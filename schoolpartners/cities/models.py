@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import label
 from ..sqltypes import UTCDateTime, utcnow
 
 
@@ -20,7 +21,7 @@ class Country(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(COUNTRY_LABELS[self])
+        return label(COUNTRY_LABELS[self])
 
 
 COUNTRY_LABELS = {Country.DE: _l("Germany"), Country.RU: _l("Russia")}
@@ -34,7 +35,7 @@ class LinkStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(LINK_STATUS_LABELS[self])
+        return label(LINK_STATUS_LABELS[self])
 
 
 LINK_STATUS_LABELS = {

@@ -8,8 +8,8 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..partnerships.matching import bump_catalog
 from ..permissions import access
+from ..schools.catalog import bump_catalog
 from ..schools.services import is_verified_staff, listed_schools
 from .forms import LinkStatusForm
 from .models import City, LinkStatus, TwinCityLink

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..i18n import label
 from ..sqltypes import UTCDateTime, utcnow
 
 
@@ -34,7 +35,7 @@ class OutboxState(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(OUTBOX_STATE_LABELS[self])
+        return label(OUTBOX_STATE_LABELS[self])
 
 
 OUTBOX_STATE_LABELS = {

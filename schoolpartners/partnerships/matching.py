@@ -1,26 +1,21 @@
 """Partner suggestions: every candidate school scored at once with numpy, reasons for the best ones.
 
-The catalogue of candidate schools (verified, looking for partners) is read once per process and kept as
-arrays; a counter in `app_state` says when anything it holds has changed (a profile, a verification, a
-city partnership's status, a new partnership), so each request costs one small query, not a table scan.
+Candidates come from the per-process school catalogue (schools/catalog.py), so a request does not scan the
+school table; scoring 10,000 schools is a handful of array operations.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ..cities.models import City, Country, LinkStatus, TwinCityLink
-from ..extensions import db
-from ..schools.models import School, SchoolStatus, SchoolType
+from ..cities.models import Country, LinkStatus
+from ..schools.catalog import TYPES, Catalog, catalog
+from ..schools.models import School, SchoolType
 from ..schools.options import FORMS, LANGUAGES, TOPICS
-from .models import AppState, Partnership, PartnershipStatus
 
 # The score's parts, in points; the total is their sum (at most about 100). Documented and tested in one place.
 WEIGHTS = {
@@ -49,114 +44,6 @@ TWIN_WEIGHT = {
 }
 GERMAN_LANGS = LANGUAGES.mask(["german_foreign", "german_heritage"])
 RUSSIAN_LANGS = LANGUAGES.mask(["russian_foreign", "russian_heritage"])
-CATALOG_KEY = "catalog"
-
-
-def bump_catalog() -> None:
-    """Tell every process that the suggestion catalogue changed (call in the changing transaction)."""
-    updated = db.session.execute(
-        sa.update(AppState).where(AppState.key == CATALOG_KEY).values(value=AppState.value + 1)
-    ).rowcount
-    if not updated:
-        db.session.add(AppState(key=CATALOG_KEY, value=1))
-        db.session.flush()
-
-
-@dataclass
-class Catalog:
-    version: int
-    ids: np.ndarray
-    country: np.ndarray  # 0 = DE, 1 = RU
-    city: np.ndarray
-    school_type: np.ndarray  # index into SchoolType, -1 unknown
-    languages: np.ndarray
-    topics: np.ndarray
-    forms: np.ndarray
-    age_min: np.ndarray
-    age_max: np.ndarray
-    learners: np.ndarray
-    partnered: np.ndarray  # has an active or paused partnership
-    region_de: np.ndarray
-    region_ru: np.ndarray
-    # German city id -> [(Russian city id, status, year)], and the other way round
-    twins: dict[int, list[tuple[int, LinkStatus, int | None]]] = field(default_factory=dict)
-
-
-_TYPES = list(SchoolType)
-_cache: dict[str, Catalog] = {}
-_lock = threading.Lock()
-
-
-def _partnered_ids() -> set[int]:
-    rows = db.session.execute(
-        sa.select(Partnership.german_school_id, Partnership.russian_school_id).where(
-            Partnership.status != PartnershipStatus.ended
-        )
-    ).all()
-    return {school_id for row in rows for school_id in row}
-
-
-def load_catalog(version: int) -> Catalog:
-    """Read every candidate school into arrays (one query for schools, one for links, one for partnerships)."""
-    rows = db.session.execute(
-        sa.select(
-            School.id,
-            School.country,
-            School.city_id,
-            School.school_type,
-            School.languages_mask,
-            School.topics_mask,
-            School.forms_mask,
-            School.age_min,
-            School.age_max,
-            School.learners,
-            City.region_de,
-            City.region_ru,
-        )
-        .join(City, City.id == School.city_id)
-        .where(School.status == SchoolStatus.verified, School.looking_for_partners.is_(True))
-        .order_by(School.id)
-    ).all()
-    partnered = _partnered_ids()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 12
-
-    def ints(values, default=-1):
-        return np.array([default if v is None else v for v in values], dtype=np.int64)
-
-    twins: dict[int, list] = {}
-    for link in db.session.scalars(sa.select(TwinCityLink)):
-        twins.setdefault(link.german_city_id, []).append((link.russian_city_id, link.status, link.since))
-        twins.setdefault(link.russian_city_id, []).append((link.german_city_id, link.status, link.since))
-    return Catalog(
-        version=version,
-        ids=ints(columns[0]),
-        country=np.array([0 if c is Country.DE else 1 for c in columns[1]], dtype=np.int8),
-        city=ints(columns[2]),
-        school_type=np.array([-1 if t is None else _TYPES.index(t) for t in columns[3]], dtype=np.int16),
-        languages=ints(columns[4], 0),
-        topics=ints(columns[5], 0),
-        forms=ints(columns[6], 0),
-        age_min=ints(columns[7]),
-        age_max=ints(columns[8]),
-        learners=ints(columns[9]),
-        partnered=np.isin(ints(columns[0]), np.fromiter(partnered, dtype=np.int64, count=len(partnered))),
-        region_de=np.array([r or "" for r in columns[10]], dtype=object),
-        region_ru=np.array([r or "" for r in columns[11]], dtype=object),
-        twins=twins,
-    )
-
-
-def catalog() -> Catalog:
-    """This process's catalogue, reloaded when the shared counter moved."""
-    version = db.session.scalar(sa.select(AppState.value).where(AppState.key == CATALOG_KEY)) or 0
-    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
-    cached = _cache.get(key)
-    if cached is None or cached.version != version:
-        with _lock:
-            cached = _cache.get(key)
-            if cached is None or cached.version != version:
-                cached = _cache[key] = load_catalog(version)
-    return cached
 
 
 @dataclass
@@ -213,11 +100,11 @@ def suggest(
     """The best partner schools for `school`, highest score first, each with its reasons."""
     cat = catalog()
     other_country = 1 if school.country is Country.DE else 0
-    allowed = (cat.country == other_country) & ~np.isin(cat.ids, np.array(sorted(exclude | {school.id})))
+    allowed = cat.looking & (cat.country == other_country) & ~np.isin(cat.ids, np.array(sorted(exclude | {school.id})))
     if region:
         allowed &= (cat.region_de == region) | (cat.region_ru == region)
     if school_type in SchoolType.__members__:
-        allowed &= cat.school_type == _TYPES.index(SchoolType[school_type])
+        allowed &= cat.school_type == TYPES.index(SchoolType[school_type])
     if topic in TOPICS.keys:
         allowed &= (cat.topics & TOPICS.bit(topic)) != 0
     candidates = np.flatnonzero(allowed)

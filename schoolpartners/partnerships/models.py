@@ -11,18 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..i18n import label
 from ..sqltypes import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from ..accounts.models import User
     from ..schools.models import School
-
-
-class AppState(db.Model):
-    """Small shared counters; `catalog` changes whenever anything partner suggestions read changes."""
-
-    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(default=0)
 
 
 class PartnershipStatus(enum.Enum):
@@ -32,7 +26,7 @@ class PartnershipStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(PARTNERSHIP_STATUS_LABELS[self])
+        return label(PARTNERSHIP_STATUS_LABELS[self])
 
 
 PARTNERSHIP_STATUS_LABELS = {
@@ -74,7 +68,7 @@ class RequestState(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(REQUEST_STATE_LABELS[self])
+        return label(REQUEST_STATE_LABELS[self])
 
 
 REQUEST_STATE_LABELS = {

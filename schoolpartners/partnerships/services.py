@@ -12,9 +12,9 @@ from ..accounts.models import User
 from ..cities.models import Country
 from ..extensions import db
 from ..notifications.services import notify
+from ..schools.catalog import bump_catalog
 from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
 from ..sqltypes import utcnow
-from .matching import bump_catalog
 from .models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestMessage, RequestState
 
 REQUEST_DAYS = 60

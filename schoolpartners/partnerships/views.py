@@ -14,6 +14,7 @@ from ..accounts.models import User
 from ..cities.models import City, TwinCityLink
 from ..extensions import db
 from ..permissions import access, refuse
+from ..schools.catalog import catalog
 from ..schools.models import MembershipStatus, School, SchoolStatus, SchoolType, StaffMembership
 from ..schools.options import TOPICS
 from . import matching, services
@@ -85,14 +86,7 @@ def suggestions():
         }
     pending = open_request_ids(school)
     items = [(by_id[f.school_id], f, f.school_id in pending) for f in found if f.school_id in by_id]
-    region_column = City.region_ru if str(get_locale()) == "ru" else City.region_de
-    regions = db.session.scalars(
-        sa.select(region_column)
-        .join(School, School.city_id == City.id)
-        .where(School.status == SchoolStatus.verified, School.country != school.country, region_column.is_not(None))
-        .distinct()
-        .order_by(region_column)
-    ).all()
+    regions = catalog().regions(str(get_locale()))
     return render_template(
         "partnerships/suggestions.html",
         school=school,

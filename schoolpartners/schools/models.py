@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..cities.models import City, Country
 from ..extensions import db
+from ..i18n import label
 from ..sqltypes import UTCDateTime, utcnow
 from .options import FORMS, LANGUAGES, TOPICS
 
@@ -25,7 +26,7 @@ class StaffRole(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(STAFF_ROLE_LABELS[self])
+        return label(STAFF_ROLE_LABELS[self])
 
 
 STAFF_ROLE_LABELS = {
@@ -40,7 +41,7 @@ class MembershipStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(MEMBERSHIP_STATUS_LABELS[self])
+        return label(MEMBERSHIP_STATUS_LABELS[self])
 
 
 MEMBERSHIP_STATUS_LABELS = {
@@ -65,7 +66,7 @@ class SchoolType(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(SCHOOL_TYPE_LABELS[self])
+        return label(SCHOOL_TYPE_LABELS[self])
 
     @property
     def country(self) -> Country:
@@ -96,7 +97,7 @@ class SchoolStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(SCHOOL_STATUS_LABELS[self])
+        return label(SCHOOL_STATUS_LABELS[self])
 
 
 SCHOOL_STATUS_LABELS = {
@@ -112,7 +113,7 @@ class Visibility(enum.Enum):
 
     @property
     def label(self) -> str:
-        return str(VISIBILITY_LABELS[self])
+        return label(VISIBILITY_LABELS[self])
 
 
 VISIBILITY_LABELS = {
@@ -258,3 +259,10 @@ def can_manage_school(school: School, user) -> bool:
     if getattr(user, "is_coordinator", False):
         return True
     return staff_role(school, user) is StaffRole.school_coordinator
+
+
+class AppState(db.Model):
+    """Small shared counters; `catalog` moves whenever school data the catalogue holds changes."""
+
+    key: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import label
+
 
 @dataclass(frozen=True)
 class Options:
@@ -28,13 +30,13 @@ class Options:
         return [key for i, key in enumerate(self.keys) if mask >> i & 1]
 
     def labels(self, mask: int) -> list[str]:
-        return [str(label) for i, (_key, label) in enumerate(self.items) if mask >> i & 1]
+        return [label(text) for i, (_key, text) in enumerate(self.items) if mask >> i & 1]
 
     def label(self, key: str) -> str:
-        return str(dict(self.items)[key])
+        return label(dict(self.items)[key])
 
     def choices(self) -> list[tuple[str, str]]:
-        return [(key, str(label)) for key, label in self.items]
+        return [(key, label(text)) for key, text in self.items]
 
 
 LANGUAGES = Options(

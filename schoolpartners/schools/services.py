@@ -14,9 +14,9 @@ from ..accounts.services import digest
 from ..cities.models import City
 from ..extensions import db
 from ..notifications.services import notify, queue_email
-from ..partnerships.matching import bump_catalog
 from ..search import index_keys, query_terms, successor
 from ..sqltypes import utcnow
+from .catalog import bump_catalog
 from .models import (
     Invitation,
     MembershipStatus,

@@ -1,5 +1,6 @@
 """Directory, school profiles, registering and editing a school, staff, and the foundation's verification."""
 
+import numpy as np
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -7,11 +8,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..cities.models import City
 from ..extensions import db
 from ..forms import ActionForm
+from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from . import services
+from .catalog import TYPES, catalog
 from .forms import DecisionForm, DirectoryFilters, InviteForm, RoleForm, SchoolForm
 from .models import (
     MembershipStatus,
@@ -20,7 +22,6 @@ from .models import (
     SchoolType,
     StaffMembership,
     StaffRole,
-    Visibility,
     can_manage_school,
     can_view_school,
 )
@@ -45,31 +46,35 @@ def get_school_or_404(school_id: int, need: str = "view") -> School:
     return school
 
 
-def directory_query(filters: DirectoryFilters, verified_staff: bool):
-    query = sa.select(School).join(City, School.city_id == City.id).where(School.status == SchoolStatus.verified)
+def directory_ids(filters: DirectoryFilters, verified_staff: bool) -> np.ndarray:
+    """Ids of the listed schools matching the filters, in name order, chosen from the in-memory catalogue."""
+    cat = catalog()
+    keep = np.ones(len(cat.ids), dtype=bool)
     if not verified_staff:
-        query = query.where(School.visibility == Visibility.public)
+        keep &= cat.public
     if filters.country:
-        query = query.where(School.country == filters.country)
+        keep &= cat.country == (0 if filters.country == "DE" else 1)
     if filters.school_type:
-        query = query.where(School.school_type == SchoolType[filters.school_type])
+        keep &= cat.school_type == TYPES.index(SchoolType[filters.school_type])
     if filters.language:
-        query = query.where(School.languages_mask.op("&")(LANGUAGES.bit(filters.language)) != 0)
+        keep &= (cat.languages & LANGUAGES.bit(filters.language)) != 0
     if filters.topic:
-        query = query.where(School.topics_mask.op("&")(TOPICS.bit(filters.topic)) != 0)
+        keep &= (cat.topics & TOPICS.bit(filters.topic)) != 0
     if filters.city:
-        query = query.where(School.city_id == int(filters.city))
+        keep &= cat.city == int(filters.city)
     if filters.region:
-        query = query.where(sa.or_(City.region_de == filters.region, City.region_ru == filters.region))
+        keep &= (cat.region_de == filters.region) | (cat.region_ru == filters.region)
     if filters.age:
-        query = query.where(School.age_min <= filters.age, School.age_max >= filters.age)
+        keep &= (cat.age_min >= 0) & (cat.age_min <= filters.age) & (cat.age_max >= filters.age)
     if filters.looking:
-        query = query.where(School.looking_for_partners.is_(True))
+        keep &= cat.looking
     if filters.q:
         condition = services.search_condition(filters.q)
         if condition is not None:
-            query = query.where(condition)
-    return query.options(joinedload(School.city)).order_by(School.name, School.id)
+            found = np.fromiter(db.session.scalars(sa.select(School.id).where(condition)), dtype=np.int64)
+            keep &= np.isin(cat.ids, found)
+    chosen = np.flatnonzero(keep)
+    return cat.ids[chosen[np.argsort(cat.name_rank[chosen], kind="stable")]]
 
 
 @bp.route("/schools")
@@ -79,21 +84,21 @@ def directory():
     filters = DirectoryFilters(request.args)
     if filters.ignored:
         flash(_("Some filters were not understood and have been ignored."), "warning")
-    verified_staff = services.is_verified_staff(current_user)
-    page = db.paginate(directory_query(filters, verified_staff), per_page=PER_PAGE, error_out=False)
-    region_column = City.region_ru if str(get_locale()) == "ru" else City.region_de
-    regions = db.session.scalars(
-        sa.select(region_column)
-        .join(School, School.city_id == City.id)
-        .where(School.status == SchoolStatus.verified, region_column.is_not(None))
-        .distinct()
-        .order_by(region_column)
-    ).all()
+    ids = directory_ids(filters, services.is_verified_staff(current_user))
+    number = page_number(request.args.get("page"))
+    wanted = [int(i) for i in ids[(number - 1) * PER_PAGE : number * PER_PAGE]]
+    rows = {}
+    if wanted:
+        rows = {
+            s.id: s
+            for s in db.session.scalars(sa.select(School).where(School.id.in_(wanted)).options(joinedload(School.city)))
+        }
+    page = Page([rows[i] for i in wanted if i in rows], number, PER_PAGE, len(ids))
     return render_template(
         "schools/directory.html",
         page=page,
         filters=filters,
-        regions=regions,
+        regions=catalog().regions(str(get_locale())),
         school_types=list(SchoolType),
         languages=LANGUAGES.choices(),
         topics=TOPICS.choices(),

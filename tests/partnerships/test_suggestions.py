@@ -7,6 +7,7 @@ from schoolpartners.cities.models import Country, LinkStatus
 from schoolpartners.extensions import db
 from schoolpartners.partnerships import matching
 from schoolpartners.partnerships.models import Partnership
+from schoolpartners.schools.catalog import bump_catalog
 from schoolpartners.schools.models import SchoolStatus, SchoolType
 from schoolpartners.schools.options import FORMS, LANGUAGES, TOPICS
 
@@ -72,7 +73,7 @@ def test_twin_city_school_ranks_first_with_its_reasons(app, hamburg, make_school
 def test_suspended_link_counts_less_and_says_so(app, hamburg, make_school):
     school, link = hamburg
     link.status = LinkStatus.suspended
-    matching.bump_catalog()
+    bump_catalog()
     make_school(Country.RU, "Школа", city=link.russian_city, **profile())
     with app.test_request_context(), force_locale("ru"):
         (found,) = matching.suggest(school, set())
@@ -118,7 +119,7 @@ def test_first_timers_get_a_small_boost(app, hamburg, make_school, make_city, ma
             german_school_id=other_german.id, russian_school_id=busy.id, german_contact_id=a.id, russian_contact_id=b.id
         )
     )
-    matching.bump_catalog()
+    bump_catalog()
     with app.test_request_context():
         scores = {s.school_id: s.score for s in matching.suggest(school, set())}
     assert scores[newcomer.id] - scores[busy.id] == pytest.approx(matching.WEIGHTS["first_timer"])

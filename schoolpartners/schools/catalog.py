@@ -1,0 +1,152 @@
+"""Every verified school as numpy arrays, kept per process and reloaded when anything changes.
+
+The directory (counts, filters, name order) and partner suggestions (scores) read these arrays instead of
+scanning the school table on every request; a counter in `app_state` tells when to reload. Search keys stay
+in the indexed `search_token` table, which the directory asks for the ids matching a query.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from ..cities.models import City, Country, LinkStatus, TwinCityLink
+from ..extensions import db
+from .models import AppState, School, SchoolStatus, SchoolType, Visibility
+
+CATALOG_KEY = "catalog"
+TYPES = list(SchoolType)
+
+
+def bump_catalog() -> None:
+    """Tell every process that school data changed (call inside the changing transaction)."""
+    updated = db.session.execute(
+        sa.update(AppState).where(AppState.key == CATALOG_KEY).values(value=AppState.value + 1)
+    ).rowcount
+    if not updated:
+        db.session.add(AppState(key=CATALOG_KEY, value=1))
+        db.session.flush()
+
+
+@dataclass
+class Catalog:
+    version: int
+    ids: np.ndarray
+    country: np.ndarray  # 0 = DE, 1 = RU
+    city: np.ndarray
+    school_type: np.ndarray  # index into TYPES, -1 unknown
+    languages: np.ndarray
+    topics: np.ndarray
+    forms: np.ndarray
+    age_min: np.ndarray  # -1 unknown
+    age_max: np.ndarray
+    learners: np.ndarray
+    looking: np.ndarray
+    public: np.ndarray
+    partnered: np.ndarray  # has an active or paused partnership
+    region_de: np.ndarray
+    region_ru: np.ndarray
+    name_rank: np.ndarray  # position in alphabetical order of names
+    # City id -> [(twinned city id, status, year)], both directions
+    twins: dict[int, list[tuple[int, LinkStatus, int | None]]] = field(default_factory=dict)
+    region_names: dict[str, list[str]] = field(default_factory=dict)
+
+    def regions(self, locale: str) -> list[str]:
+        """The regions that have verified schools, for filter lists."""
+        return self.region_names["ru" if locale == "ru" else "de"]
+
+
+_cache: dict[str, Catalog] = {}
+_lock = threading.Lock()
+
+
+def _partnered_ids() -> set[int]:
+    from ..partnerships.models import Partnership, PartnershipStatus
+
+    rows = db.session.execute(
+        sa.select(Partnership.german_school_id, Partnership.russian_school_id).where(
+            Partnership.status != PartnershipStatus.ended
+        )
+    ).all()
+    return {school_id for row in rows for school_id in row}
+
+
+def load_catalog(version: int) -> Catalog:
+    """Read every verified school (one query), the city links and who has partners."""
+    rows = db.session.execute(
+        sa.select(
+            School.id,
+            School.country,
+            School.city_id,
+            School.school_type,
+            School.languages_mask,
+            School.topics_mask,
+            School.forms_mask,
+            School.age_min,
+            School.age_max,
+            School.learners,
+            School.looking_for_partners,
+            School.visibility,
+            City.region_de,
+            City.region_ru,
+            School.name,
+        )
+        .join(City, City.id == School.city_id)
+        .where(School.status == SchoolStatus.verified)
+        .order_by(School.id)
+    ).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 15
+
+    def ints(values, default=-1):
+        return np.array([default if v is None else v for v in values], dtype=np.int64)
+
+    ids = ints(columns[0])
+    partnered = _partnered_ids()
+    order = sorted(range(len(rows)), key=lambda i: (columns[14][i].casefold(), columns[0][i]))
+    name_rank = np.empty(len(rows), dtype=np.int64)
+    name_rank[order] = np.arange(len(rows))
+    twins: dict[int, list] = {}
+    for link in db.session.scalars(sa.select(TwinCityLink)):
+        twins.setdefault(link.german_city_id, []).append((link.russian_city_id, link.status, link.since))
+        twins.setdefault(link.russian_city_id, []).append((link.german_city_id, link.status, link.since))
+    return Catalog(
+        version=version,
+        ids=ids,
+        country=np.array([0 if c is Country.DE else 1 for c in columns[1]], dtype=np.int8),
+        city=ints(columns[2]),
+        school_type=np.array([-1 if t is None else TYPES.index(t) for t in columns[3]], dtype=np.int16),
+        languages=ints(columns[4], 0),
+        topics=ints(columns[5], 0),
+        forms=ints(columns[6], 0),
+        age_min=ints(columns[7]),
+        age_max=ints(columns[8]),
+        learners=ints(columns[9]),
+        looking=np.array(columns[10], dtype=bool),
+        public=np.array([v is Visibility.public for v in columns[11]], dtype=bool),
+        partnered=np.isin(ids, np.fromiter(partnered, dtype=np.int64, count=len(partnered))),
+        region_de=np.array([r or "" for r in columns[12]], dtype=object),
+        region_ru=np.array([r or "" for r in columns[13]], dtype=object),
+        name_rank=name_rank,
+        twins=twins,
+        region_names={
+            "de": sorted({r for r in columns[12] if r}),
+            "ru": sorted({r for r in columns[13] if r}),
+        },
+    )
+
+
+def catalog() -> Catalog:
+    """This process's catalogue, reloaded when the shared counter has moved."""
+    version = db.session.scalar(sa.select(AppState.value).where(AppState.key == CATALOG_KEY)) or 0
+    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    cached = _cache.get(key)
+    if cached is None or cached.version != version:
+        with _lock:
+            cached = _cache.get(key)
+            if cached is None or cached.version != version:
+                cached = _cache[key] = load_catalog(version)
+    return cached
