@@ -109,6 +109,20 @@ def line(name: str, value: float, baseline: float, goal: str, unit: str = "req/s
     )
 
 
+def measure(wrk_path: str, base_url: str, pages: dict) -> dict[str, tuple[float, float]]:
+    """Median requests/s of each page and of the baseline measured right before it, over ROUNDS rounds."""
+    results = {name: [] for name in pages}
+    for _ in range(ROUNDS):
+        for name, (url, page_cookie, _goal) in pages.items():
+            base = wrk(wrk_path, base_url)
+            value = wrk(wrk_path, url, page_cookie)
+            results[name].append((value, base))
+    return {
+        name: (statistics.median(v for v, _ in runs), statistics.median(b for _, b in runs))
+        for name, runs in results.items()
+    }
+
+
 def main() -> None:
     wrk_path = ensure_wrk()
     env = app_env()
@@ -117,21 +131,31 @@ def main() -> None:
     baseline = serve("bench.baseline_app:create_app()", 8432, env)
     try:
         app_url, base_url = "http://127.0.0.1:8431", "http://127.0.0.1:8432/"
-        cookie = login_cookie(app_url, "teacher.hamburg@example.org", "demo-2026")
+        teacher = login_cookie(app_url, "teacher.hamburg@example.org", "demo-2026")
+        head = login_cookie(app_url, "admin.hamburg@example.org", "demo-2026")
         pages = {
-            "teacher_dashboard": (f"{app_url}/dashboard", cookie, "ratio >= 0.25"),
+            "teacher_dashboard": (f"{app_url}/dashboard", teacher, "ratio >= 0.25"),
             "login_page": (f"{app_url}/login", None, "ratio >= 0.5"),
         }
-        results = {name: [] for name in pages}
-        for _ in range(ROUNDS):
-            for name, (url, page_cookie, _goal) in pages.items():
-                base = wrk(wrk_path, base_url)
-                value = wrk(wrk_path, url, page_cookie)
-                results[name].append((value, base))
-        for name, (_url, _cookie, goal) in pages.items():
-            value = statistics.median(v for v, _ in results[name])
-            base = statistics.median(b for _, b in results[name])
-            print(line(name, value, base, goal), flush=True)
+        scaling = {
+            "schools_search": (f"{app_url}/schools?q=sankt", None, "ratio >= 0.5"),
+            "partner_suggestions": (f"{app_url}/partners/suggestions", head, "ratio >= 0.25"),
+        }
+        for name, (value, base) in measure(wrk_path, base_url, pages).items():
+            print(line(name, value, base, pages[name][2]), flush=True)
+        small = measure(wrk_path, base_url, scaling)
+        flask = [str(BIN / "flask"), "--app", "schoolpartners:create_app('Config')"]
+        subprocess.run(flask + ["seed-scale", "--schools", "10000"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        for url, page_cookie, _goal in scaling.values():  # let both workers reload their catalogue
+            for _ in range(4):
+                request = urllib.request.Request(url, headers={"Cookie": page_cookie} if page_cookie else {})
+                urllib.request.urlopen(request, timeout=30).read()
+        large = measure(wrk_path, base_url, scaling)
+        for name, (value, base) in large.items():
+            print(line(f"{name}_10k_schools", value, base, scaling[name][2]), flush=True)
+        for name, (value, _base) in large.items():
+            print(line(f"{name}_scaling_demo_to_10k", value, small[name][0], "ratio >= 0.8"), flush=True)
     finally:
         for process in (app, baseline):
             process.send_signal(signal.SIGTERM)

@@ -3,12 +3,13 @@
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import get_locale, get_translations
+from flask_babel import get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from .cities.models import LinkStatus
+from .i18n import current_locale
 from .notifications.services import render_text
 
 
@@ -53,7 +54,7 @@ def _context() -> dict:
     context = _gettext_callables(get_translations())
     # The real user object, not the proxy: templates read it dozens of times.
     context["current_user"] = user
-    context["locale"] = str(get_locale())
+    context["locale"] = current_locale()
     context["unread_notifications"] = getattr(user, "unread_notifications", 0)
     return context
 

@@ -6,12 +6,11 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..i18n import label
+from ..i18n import current_locale, label
 from ..sqltypes import UTCDateTime, utcnow
 
 
@@ -59,11 +58,11 @@ class City(db.Model):
 
     def name(self, locale: str | None = None) -> str:
         """The city's name in the viewer's language."""
-        locale = locale or str(get_locale())
+        locale = locale or current_locale()
         return {"ru": self.name_ru, "en": self.name_en}.get(locale, self.name_de)
 
     def region(self, locale: str | None = None) -> str:
-        locale = locale or str(get_locale())
+        locale = locale or current_locale()
         if locale == "ru":
             return self.region_ru or self.region_de or ""
         return self.region_de or ""

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from ..cities.models import Country, LinkStatus
+from ..i18n import label
 from ..schools.catalog import TYPES, Catalog, catalog
 from ..schools.models import School, SchoolType
 from ..schools.options import FORMS, LANGUAGES, TOPICS
@@ -111,38 +112,44 @@ def suggest(
     if not len(candidates):
         return []
     parts = score_all(school, cat)
-    total = sum(parts.values())[candidates]
-    top = candidates[np.argsort(-total, kind="stable")[:limit]]
-    return [
-        Suggestion(int(cat.ids[i]), round(float(sum(p[i] for p in parts.values())), 1), reasons(school, cat, i, parts))
-        for i in top
-    ]
+    totals = sum(parts.values())
+    top = candidates[np.argsort(-totals[candidates], kind="stable")[:limit]]
+    return [Suggestion(int(cat.ids[i]), round(float(totals[i]), 1), reasons(school, cat, i, parts)) for i in top]
+
+
+CHIPS = {
+    "twin": _l("Twin cities"),
+    "twin_since": _l("Twin cities since %(year)s"),
+    "suspended": _l("%(reason)s (suspended)"),
+    "languages": _l("German ↔ Russian"),
+    "learns_yours": _l("Their pupils learn your language"),
+    "learners": _l("Similar number of learners"),
+    "first_timer": _l("No partner school yet"),
+}
 
 
 def reasons(school: School, cat: Catalog, i: int, parts: dict[str, np.ndarray]) -> list[str]:
-    """Short chips that explain a suggestion, strongest first."""
+    """Short chips that explain a suggestion, strongest first (labels are translated once per locale)."""
     chips = []
     if parts["twin"][i]:
         for other_city, status, year in cat.twins.get(school.city_id, []):
             if other_city == cat.city[i]:
-                text = _("Twin cities since %(year)s", year=year) if year else _("Twin cities")
+                text = label(CHIPS["twin_since"]) % {"year": year} if year else label(CHIPS["twin"])
                 if status is LinkStatus.suspended:
-                    text = _("%(reason)s (suspended)", reason=text)
+                    text = label(CHIPS["suspended"]) % {"reason": text}
                 chips.append(text)
     if parts["languages"][i] >= WEIGHTS["languages_both"]:
-        chips.append(_("German ↔ Russian"))
+        chips.append(label(CHIPS["languages"]))
     elif cat.languages[i] & (GERMAN_LANGS if school.country is Country.DE else RUSSIAN_LANGS):
-        chips.append(_("Their pupils learn your language"))
+        chips.append(label(CHIPS["learns_yours"]))
     if parts["ages"][i]:
         low = max(int(cat.age_min[i]), school.age_min)
         high = min(int(cat.age_max[i]), school.age_max)
         chips.append(ngettext("%(low)s–%(num)s year", "%(low)s–%(num)s years", high, low=low))
-    for label in TOPICS.labels(int(cat.topics[i]) & school.topics_mask)[:3]:
-        chips.append(label)
-    for label in FORMS.labels(int(cat.forms[i]) & school.forms_mask)[:2]:
-        chips.append(label)
+    chips.extend(TOPICS.labels(int(cat.topics[i]) & school.topics_mask)[:3])
+    chips.extend(FORMS.labels(int(cat.forms[i]) & school.forms_mask)[:2])
     if parts["learners"][i] >= WEIGHTS["learners"] * 0.75:
-        chips.append(_("Similar number of learners"))
+        chips.append(label(CHIPS["learners"]))
     if parts["first_timer"][i]:
-        chips.append(_("No partner school yet"))
+        chips.append(label(CHIPS["first_timer"]))
     return chips
