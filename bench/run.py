@@ -145,8 +145,9 @@ def main() -> None:
             print(line(name, value, base, pages[name][2]), flush=True)
         small = measure(wrk_path, base_url, scaling)
         flask = [str(BIN / "flask"), "--app", "schoolpartners:create_app('Config')"]
-        subprocess.run(flask + ["seed-scale", "--schools", "10000"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            flask + ["seed-scale", "--schools", "10000"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
         for url, page_cookie, _goal in scaling.values():  # let both workers reload their catalogue
             for _ in range(4):
                 request = urllib.request.Request(url, headers={"Cookie": page_cookie} if page_cookie else {})

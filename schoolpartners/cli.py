@@ -44,6 +44,15 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{added} schools added.")
 
+    @app.cli.command("expire-requests")
+    def expire_requests_command():
+        """Mark partnership requests older than 60 days as expired (run daily)."""
+        from .partnerships.services import expire_overdue
+
+        count = expire_overdue()
+        db.session.commit()
+        click.echo(f"{count} requests expired.")
+
     @app.cli.command("send-mail")
     @click.option("--limit", default=100, show_default=True, help="Messages to try in this run.")
     def send_mail_command(limit):

@@ -190,6 +190,7 @@ class Seeder:
 
 
 OTHER_STAFF = [
+    ("admin.newa@example.org", "Светлана Васильева", "ru", "Гимназия № 1957 «Невская»"),
     ("muenster@example.org", "Claudia Brinkmann", "de", "Gymnasium Am Aasee"),
     ("ryazan@example.org", "Наталья Кузнецова", "ru", "Школа № 187 с углублённым изучением немецкого языка"),
     ("kaliningrad@example.org", "Андрей Морозов", "ru", "Лицей № 144 «Балтика»"),

@@ -36,7 +36,7 @@ def test_seed_demo_is_idempotent_and_every_demo_account_logs_in(app, runner, cli
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     counts = _counts()
-    assert counts[2] == 54 and counts[3] == 31
+    assert counts[2] == 54 and counts[3] == 32
     second = runner.invoke(args=["seed-demo"])
     assert "0 new records" in second.output and _counts() == counts
     for login_name in DEMO_LOGINS:

@@ -67,6 +67,12 @@ class City(db.Model):
             return self.region_ru or self.region_de or ""
         return self.region_de or ""
 
+    def place(self, locale: str | None = None) -> str:
+        """ "City, region" — or just the city where the region is the city itself (Hamburg, Moscow)."""
+        locale = locale or current_locale()
+        name, region = self.name(locale), self.region(locale)
+        return name if not region or region.startswith(name) else f"{name}, {region}"
+
     @property
     def zone(self) -> str:
         """The city's IANA zone; where the data leaves it open, the country's usual one."""

@@ -116,6 +116,15 @@ class PartnershipRequest(db.Model):
     from_school: Mapped[School] = relationship(foreign_keys=[from_school_id])
     to_school: Mapped[School] = relationship(foreign_keys=[to_school_id])
     sender: Mapped[User] = relationship(foreign_keys=[sender_id])
+
+    @property
+    def current_state(self) -> RequestState:
+        """The state as users should see it: an open request past its date has expired, even before
+        `flask expire-requests` (or the next write on the pair) records that."""
+        if self.state is RequestState.open and self.expires_at < utcnow():
+            return RequestState.expired
+        return self.state
+
     messages: Mapped[list[RequestMessage]] = relationship(
         back_populates="request", cascade="all, delete-orphan", order_by="RequestMessage.id"
     )

@@ -56,8 +56,6 @@ def new_request(school_id):
 @access("staff")
 def list_requests():
     """Incoming and outgoing requests of the user's schools, open ones first."""
-    services.expire_overdue()
-    db.session.commit()
     school_ids = [s.id for s in my_schools(current_user)]
     rows = db.session.scalars(
         sa.select(PartnershipRequest)
@@ -106,7 +104,7 @@ def show_request(request_id):
         req=req,
         is_sender=user.id in services.staff_ids(req.from_school_id),
         is_receiver=user.id in services.staff_ids(req.to_school_id),
-        can_decide=receiving_coordinator and req.state is RequestState.open,
+        can_decide=receiving_coordinator and req.current_state is RequestState.open,
         accept_form=AcceptForm(services.staff_users(req.to_school_id)),
         decline_form=DeclineForm(),
         message_form=MessageForm(),

@@ -159,12 +159,22 @@ def test_expired_requests_close_and_free_the_pair(client, login, pair):
     db.session.commit()
     login(pair["ru_head"])
     html = client.get("/requests?lang=en").get_data(as_text=True)
-    assert "expired" in html
-    assert req.state is RequestState.expired
+    assert "expired" in html and req.current_state is RequestState.expired
+    assert req.state is RequestState.open  # a GET changes nothing
     client.post(f"/requests/{req.id}/accept", data={"contact": str(pair["ru_head"].id)})
     assert db.session.scalar(sa.select(sa.func.count(Partnership.id))) == 0
     client.post("/logout")
     assert send(client, login, pair).status_code == 302
+
+
+def test_expire_requests_command(client, login, pair, runner):
+    send(client, login, pair)
+    req = the_request()
+    req.expires_at = utcnow().replace(year=2020)
+    db.session.commit()
+    assert "1 requests expired." in runner.invoke(args=["expire-requests"]).output
+    db.session.refresh(req)
+    assert req.state is RequestState.expired
 
 
 @pytest.mark.parametrize("case", ["own_school", "same_country", "unverified", "too_long", "unknown"])
