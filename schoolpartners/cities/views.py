@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
+from ..partnerships.services import city_partnerships
 from ..permissions import access
 from ..schools.catalog import bump_catalog
 from ..schools.services import is_verified_staff, listed_schools
@@ -64,7 +65,8 @@ def show_link(link_id):
     by_city = {link.german_city_id: [], link.russian_city_id: []}
     for school in schools:
         by_city[school.city_id].append(school)
-    return render_template("cities/show.html", link=link, form=form, schools_by_city=by_city)
+    partnerships = city_partnerships(link.german_city_id, link.russian_city_id)
+    return render_template("cities/show.html", link=link, form=form, schools_by_city=by_city, partnerships=partnerships)
 
 
 @bp.route("/twin-cities/<int:link_id>/status", methods=["POST"])

@@ -7,6 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import User
 from ..cities.models import Country
@@ -271,3 +272,22 @@ def replace_contact(partnership: Partnership, by: User, school: School, new_cont
     link = url_for("partnerships.show_partnership", partnership_id=partnership.id)
     notify(new_contact, "contact_named", link=link, school=school.name)
     db.session.flush()
+
+
+def city_partnerships(german_city_id: int, russian_city_id: int) -> list[Partnership]:
+    """Active school partnerships between two twin cities (names only: shown on public pages)."""
+    german, russian = aliased(School), aliased(School)
+    return list(
+        db.session.scalars(
+            sa.select(Partnership)
+            .join(german, german.id == Partnership.german_school_id)
+            .join(russian, russian.id == Partnership.russian_school_id)
+            .where(
+                german.city_id == german_city_id,
+                russian.city_id == russian_city_id,
+                Partnership.status == PartnershipStatus.active,
+            )
+            .options(joinedload(Partnership.german_school), joinedload(Partnership.russian_school))
+            .order_by(Partnership.created_at)
+        )
+    )

@@ -134,3 +134,26 @@ def test_link_page_lists_verified_schools_of_both_cities(client, make_link, make
     html = client.get(f"/twin-cities/{link.id}").get_data(as_text=True)
     assert german.name in html and russian.name in html
     assert "Wartende Schule" not in html and "Закрытая школа" not in html
+
+
+def test_link_page_lists_active_school_partnerships_without_people(client, make_link, make_school, make_user):
+    from schoolpartners.partnerships.models import Partnership, PartnershipStatus
+
+    link = make_link()
+    german = make_school(city=link.german_city, name="Schule Nord")
+    russian = make_school(city=link.russian_city, name="Школа Юг")
+    a = make_user("teacher", school=german, display_name="Frau Kontakt")
+    b = make_user("teacher", school=russian, display_name="Анна Контакт")
+    db.session.add(
+        Partnership(
+            german_school_id=german.id,
+            russian_school_id=russian.id,
+            german_contact_id=a.id,
+            russian_contact_id=b.id,
+            status=PartnershipStatus.active,
+        )
+    )
+    db.session.commit()
+    html = client.get(f"/twin-cities/{link.id}?lang=en").get_data(as_text=True)
+    assert 'Schule Nord</span> – <span lang="ru">Школа Юг' in html
+    assert "Frau Kontakt" not in html and "Анна Контакт" not in html
