@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 
+from ..domain import DomainError
 from ..extensions import db
 from ..notifications.models import Notification
 from ..notifications.services import notify, queue_email
@@ -28,12 +29,8 @@ TOKEN_HOURS = {
 }
 
 
-class AccountError(Exception):
-    """Bad input for an account operation; the message is translated, `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class AccountError(DomainError):
+    """Bad input for an operation of this domain."""
 
 
 @lru_cache(maxsize=4)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import User
 from ..cities.models import Country
+from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
 from ..schools.catalog import bump_catalog
@@ -22,12 +23,8 @@ REQUEST_DAYS = 60
 MESSAGE_LIMIT = 4000
 
 
-class PartnershipError(Exception):
-    """Bad input for a request or partnership; the message is translated, `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class PartnershipError(DomainError):
+    """Bad input for an operation of this domain."""
 
 
 def pair_key(a: int, b: int) -> str:

@@ -92,9 +92,9 @@ def suggestions():
         school=school,
         schools=schools,
         items=items,
-        regions=regions,
+        regions=[(r, r) for r in regions],
         filters={"region": region, "type": school_type, "topic": topic},
-        school_types=[t for t in SchoolType if t.country is not school.country],
+        school_types=[(t.name, t.label) for t in SchoolType if t.country is not school.country],
         topics=TOPICS.choices(),
     )
 

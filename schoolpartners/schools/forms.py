@@ -24,6 +24,7 @@ from ..cities.models import City, Country
 from ..extensions import db
 from .models import SchoolStatus, SchoolType, StaffRole, Visibility
 from .options import FORMS, LANGUAGES, TOPICS
+from .services import PROFILE_FIELDS
 
 TOO_LONG = _l("This text is too long.")
 
@@ -119,19 +120,9 @@ class SchoolForm(FlaskForm):
 
     def load(self, school) -> None:
         """Fill the form from a school (for editing)."""
-        for name in (
-            "name",
-            "name_alt",
-            "address",
-            "website",
-            "age_min",
-            "age_max",
-            "learners",
-            "offer_de",
-            "offer_ru",
-            "looking_for_partners",
-        ):
-            getattr(self, name).data = getattr(school, name)
+        for name in PROFILE_FIELDS:
+            if name not in ("school_type", "visibility"):  # enums, set below
+                getattr(self, name).data = getattr(school, name)
         self.school_type.data = school.school_type.value if school.school_type else ""
         self.city_id.data = str(school.city_id)
         self.languages.data = LANGUAGES.selected(school.languages_mask)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User, UserRole, fold
 from ..accounts.services import digest
 from ..cities.models import City
+from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify, queue_email
 from ..search import index_keys, query_terms, successor
@@ -45,12 +46,8 @@ PROFILE_FIELDS = (
 )
 
 
-class SchoolError(Exception):
-    """Bad input for a school operation; the message is translated, `field` names the form field."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class SchoolError(DomainError):
+    """Bad input for an operation of this domain."""
 
 
 def reindex(school: School, city: City | None = None) -> None:

@@ -98,8 +98,8 @@ def directory():
         "schools/directory.html",
         page=page,
         filters=filters,
-        regions=catalog().regions(str(get_locale())),
-        school_types=list(SchoolType),
+        regions=[(r, r) for r in catalog().regions(str(get_locale()))],
+        school_types=[(t.name, t.label) for t in SchoolType],
         languages=LANGUAGES.choices(),
         topics=TOPICS.choices(),
     )
