@@ -96,7 +96,7 @@ def score_all(school: School, cat: Catalog) -> dict[str, np.ndarray]:
 
 
 def suggest(
-    school: School, exclude: set[int], region: str = "", school_type: str = "", topic: str = "", limit: int = 20
+    school: School, exclude: set[int], region: str = "", school_type: str = "", topic: str = "", limit: int = 12
 ) -> list[Suggestion]:
     """The best partner schools for `school`, highest score first, each with its reasons."""
     cat = catalog()

@@ -61,16 +61,20 @@ def reindex(school: School, city: City | None = None) -> None:
         db.session.execute(sa.insert(SearchToken), [{"school_id": school.id, "key": key} for key in sorted(keys)])
 
 
-def search_condition(query: str):
-    """A WHERE clause: schools matching every word of the query, in any script or spelling (or None)."""
+def search_ids(query: str) -> list[int] | None:
+    """Ids of the schools matching every word of the query, in any script or spelling (None: no words).
+
+    One statement: per word, a prefix range scan of the key index for each spelling; the words intersect.
+    """
     terms = query_terms(query)
     if not terms:
         return None
-    conditions = []
+    selects = []
     for variants in terms:
         ranges = [sa.and_(SearchToken.key >= v, SearchToken.key < successor(v)) for v in sorted(variants)]
-        conditions.append(School.id.in_(sa.select(SearchToken.school_id).where(sa.or_(*ranges))))
-    return sa.and_(*conditions)
+        selects.append(sa.select(SearchToken.school_id).where(sa.or_(*ranges)))
+    statement = selects[0] if len(selects) == 1 else sa.intersect(*selects)
+    return list(set(db.session.scalars(statement)))
 
 
 def apply_profile(school: School, data: dict) -> None:
