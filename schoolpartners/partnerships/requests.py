@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
+from ..actions import run_action
 from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import access, refuse
@@ -145,14 +146,11 @@ def decline_request(request_id):
     req = get_request_or_404(request_id)
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
-            services.decline_request(req, current_user, form.reason.data or "")
-        except services.PartnershipError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("The request has been declined."), "info")
+        run_action(
+            lambda: services.decline_request(req, current_user, form.reason.data or ""),
+            _("The request has been declined."),
+            "info",
+        )
     else:
         flash(_("The reason is too long."), "danger")
     return _back(req)
@@ -164,14 +162,7 @@ def withdraw_request(request_id):
     """Withdraw one's own request."""
     req = get_request_or_404(request_id)
     if ActionForm().validate_on_submit():
-        try:
-            services.withdraw_request(req, current_user)
-        except services.PartnershipError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("The request has been withdrawn."), "info")
+        run_action(lambda: services.withdraw_request(req, current_user), _("The request has been withdrawn."), "info")
     return _back(req)
 
 
@@ -184,12 +175,5 @@ def post_message(request_id):
     if not form.validate_on_submit():
         flash(_("Please write a message (at most 4,000 characters)."), "danger")
         return _back(req)
-    try:
-        services.add_message(req, current_user, form.body.data)
-    except services.PartnershipError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Your message has been sent."), "success")
+    run_action(lambda: services.add_message(req, current_user, form.body.data), _("Your message has been sent."))
     return _back(req)

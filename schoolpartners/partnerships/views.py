@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import User
+from ..actions import run_action
 from ..cities.models import City, TwinCityLink
 from ..extensions import db
 from ..permissions import access, refuse
@@ -183,14 +184,12 @@ def change_contact(partnership_id):
         refuse(403)
     form = ContactForm(services.staff_users(mine.id))
     if form.validate_on_submit():
-        try:
-            services.replace_contact(partnership, current_user, mine, db.get_or_404(User, int(form.contact.data)))
-        except services.PartnershipError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("The contact person has been changed."), "success")
+        run_action(
+            lambda: services.replace_contact(
+                partnership, current_user, mine, db.get_or_404(User, int(form.contact.data))
+            ),
+            _("The contact person has been changed."),
+        )
     else:
         flash(_("Please choose a person from the list."), "danger")
     return redirect(url_for("partnerships.show_partnership", partnership_id=partnership.id))

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..actions import run_action
 from ..extensions import db
 from ..forms import ActionForm
 from ..pagination import Page, page_number
@@ -221,14 +222,7 @@ def remove_member(school_id, member_id):
     member = _member_or_404(school, member_id)
     if ActionForm().validate_on_submit():
         name = member.user.display_name
-        try:
-            services.remove_membership(member)
-        except services.SchoolError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("%(name)s is no longer on the staff.", name=name), "success")
+        run_action(lambda: services.remove_membership(member), _("%(name)s is no longer on the staff.", name=name))
     return redirect(url_for("schools.manage_staff", school_id=school.id))
 
 
@@ -240,14 +234,7 @@ def set_member_role(school_id, member_id):
     member = _member_or_404(school, member_id)
     form = RoleForm()
     if form.validate_on_submit() and member.is_active:
-        try:
-            services.set_role(member, StaffRole(form.role.data))
-        except services.SchoolError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("The role has been changed."), "success")
+        run_action(lambda: services.set_role(member, StaffRole(form.role.data)), _("The role has been changed."))
     return redirect(url_for("schools.manage_staff", school_id=school.id))
 
 
@@ -258,14 +245,10 @@ def invite_member(school_id):
     school = get_school_or_404(school_id, need="manage")
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            services.invite(school, form.email.data, StaffRole(form.role.data), current_user)
-        except services.SchoolError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(_("We sent an invitation to %(email)s.", email=form.email.data.strip()), "success")
+        run_action(
+            lambda: services.invite(school, form.email.data, StaffRole(form.role.data), current_user),
+            _("We sent an invitation to %(email)s.", email=form.email.data.strip()),
+        )
     else:
         for errors in form.errors.values():
             for error in errors:
