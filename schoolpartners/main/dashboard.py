@@ -9,7 +9,9 @@ from ..accounts.models import User, UserRole
 from ..cities.models import LinkStatus, TwinCityLink
 from ..extensions import db
 from ..notifications.models import Notification, OutboxEmail, OutboxState
+from ..partnerships.models import Partnership, PartnershipRequest, PartnershipStatus, RequestState
 from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
+from ..sqltypes import utcnow
 
 # Dashboards are the most visited pages: their statements are built once, with parameters.
 _RECENT_NOTIFICATIONS = (
@@ -70,9 +72,41 @@ def staff_dashboard(user: User) -> dict:
                 .order_by(StaffMembership.created_at)
             )
         )
+    open_requests: list[PartnershipRequest] = []
+    if coordinated:
+        open_requests = list(
+            db.session.scalars(
+                sa.select(PartnershipRequest)
+                .where(
+                    PartnershipRequest.to_school_id.in_(coordinated),
+                    PartnershipRequest.state == RequestState.open,
+                    PartnershipRequest.expires_at > utcnow(),
+                )
+                .options(joinedload(PartnershipRequest.from_school))
+                .order_by(PartnershipRequest.created_at)
+            )
+        )
+    active = [m.school_id for m in memberships if m.is_active]
+    partnerships: list[Partnership] = []
+    if active:
+        partnerships = list(
+            db.session.scalars(
+                sa.select(Partnership)
+                .where(
+                    sa.or_(Partnership.german_school_id.in_(active), Partnership.russian_school_id.in_(active)),
+                    Partnership.status != PartnershipStatus.ended,
+                )
+                .options(joinedload(Partnership.german_school), joinedload(Partnership.russian_school))
+                .order_by(Partnership.created_at)
+            )
+        )
     return {
         "memberships": memberships,
         "pending_staff": pending_staff,
+        "open_requests": open_requests,
+        "partnerships": [
+            (p, p.russian_school if p.german_school_id in active else p.german_school) for p in partnerships
+        ],
         "notifications": recent_notifications(user),
     }
 

@@ -94,3 +94,46 @@ def test_dashboard_query_count_does_not_grow_with_data(client, login, make_user,
     client.get("/dashboard")
     assert queries.count == small, queries.statements
     assert small <= 7, queries.statements
+
+
+def test_staff_dashboard_lists_requests_to_answer_and_partner_schools(client, login, make_user, make_school):
+    from datetime import timedelta
+
+    from schoolpartners.cities.models import Country
+    from schoolpartners.partnerships.models import Partnership, PartnershipRequest
+    from schoolpartners.sqltypes import utcnow
+
+    mine = make_school(Country.DE, "Meine Schule")
+    head = make_user("school_coordinator", school=mine)
+    asking = make_school(Country.RU, "Школа просит")
+    partner = make_school(Country.RU, "Школа-партнёр")
+    sender = make_user("teacher", school=asking)
+    contact = make_user("teacher", school=partner)
+    db.session.add_all(
+        [
+            PartnershipRequest(
+                from_school_id=asking.id,
+                to_school_id=mine.id,
+                pair_key=f"{mine.id}-{asking.id}",
+                sender_id=sender.id,
+                expires_at=utcnow() + timedelta(days=60),
+            ),
+            Partnership(
+                german_school_id=mine.id,
+                russian_school_id=partner.id,
+                german_contact_id=head.id,
+                russian_contact_id=contact.id,
+            ),
+        ]
+    )
+    db.session.commit()
+    login(head)
+    html = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "Школа просит asks your school for a partnership." in html
+    assert "Школа-партнёр" in html
+
+
+def test_staff_dashboard_without_partner_points_to_suggestions(client, login, make_user, make_school):
+    login(make_user("teacher", school=make_school()))
+    html = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert "Your school has no partner yet." in html and "/partners/suggestions" in html
