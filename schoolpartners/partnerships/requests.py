@@ -13,10 +13,11 @@ from ..forms import ActionForm
 from ..permissions import access, refuse
 from ..schools.models import School
 from ..schools.options import FORMS, TOPICS
+from ..schools.services import verified_schools_of
 from . import services
 from .forms import AcceptForm, DeclineForm, MessageForm, RequestForm
 from .models import PartnershipRequest, RequestState
-from .views import bp, my_schools
+from .views import bp
 
 
 @bp.route("/requests/new/<int:school_id>", methods=["GET", "POST"])
@@ -26,7 +27,7 @@ def new_request(school_id):
     target = db.session.scalar(sa.select(School).where(School.id == school_id).options(joinedload(School.city)))
     if target is None:
         abort(404)
-    schools = [s for s in my_schools(current_user) if s.country is not target.country]
+    schools = [s for s in verified_schools_of(current_user) if s.country is not target.country]
     if not schools:
         flash(_("Requests go from a verified school of yours to a school in the other country."), "warning")
         return redirect(url_for("schools.show_school", school_id=target.id))
@@ -57,7 +58,7 @@ def new_request(school_id):
 @access("staff")
 def list_requests():
     """Incoming and outgoing requests of the user's schools, open ones first."""
-    school_ids = [s.id for s in my_schools(current_user)]
+    school_ids = [s.id for s in verified_schools_of(current_user)]
     rows = db.session.scalars(
         sa.select(PartnershipRequest)
         .where(

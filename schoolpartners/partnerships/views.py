@@ -16,30 +16,14 @@ from ..cities.models import City, TwinCityLink
 from ..extensions import db
 from ..permissions import access, refuse
 from ..schools.catalog import catalog
-from ..schools.models import MembershipStatus, School, SchoolStatus, SchoolType, StaffMembership
+from ..schools.models import School, SchoolType
 from ..schools.options import TOPICS
+from ..schools.services import verified_schools_of
 from . import matching, services
 from .forms import ContactForm, StatusForm
 from .models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestState
 
 bp = Blueprint("partnerships", __name__)
-
-
-def my_schools(user) -> list[School]:
-    """The verified schools the user works for (confirmed staff)."""
-    return list(
-        db.session.scalars(
-            sa.select(School)
-            .join(StaffMembership, StaffMembership.school_id == School.id)
-            .where(
-                StaffMembership.user_id == user.id,
-                StaffMembership.status == MembershipStatus.active,
-                School.status == SchoolStatus.verified,
-            )
-            .options(joinedload(School.city))
-            .order_by(School.id)
-        )
-    )
 
 
 def partner_ids(school: School) -> set[int]:
@@ -66,7 +50,7 @@ def open_request_ids(school: School) -> set[int]:
 @access("staff")
 def suggestions():
     """Ranked partner schools for one of the user's schools, with the reasons for each."""
-    schools = my_schools(current_user)
+    schools = verified_schools_of(current_user)
     if not schools:
         return render_template("partnerships/suggestions.html", school=None, schools=[], items=[])
     chosen = request.args.get("school", "")

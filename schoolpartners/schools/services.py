@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, UserRole, fold
 from ..accounts.services import digest
@@ -209,6 +210,23 @@ def listed_schools(city_ids: list[int], verified_staff: bool) -> list[School]:
     if not verified_staff:
         query = query.where(School.visibility == Visibility.public)
     return list(db.session.scalars(query.order_by(School.name)))
+
+
+def verified_schools_of(user) -> list[School]:
+    """The verified schools the user works for (confirmed staff), with their cities."""
+    return list(
+        db.session.scalars(
+            sa.select(School)
+            .join(StaffMembership, StaffMembership.school_id == School.id)
+            .where(
+                StaffMembership.user_id == user.id,
+                StaffMembership.status == MembershipStatus.active,
+                School.status == SchoolStatus.verified,
+            )
+            .options(joinedload(School.city))
+            .order_by(School.id)
+        )
+    )
 
 
 def is_verified_staff(user) -> bool:

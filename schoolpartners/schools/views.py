@@ -114,10 +114,19 @@ def show_school(school_id):
     mine = None
     if user.is_authenticated and user.is_staff:
         mine = next((m for m in school.staff if m.user_id == user.id), None)
+    can_request = (
+        mine is None
+        and school.is_verified
+        and school.looking_for_partners
+        and user.is_authenticated
+        and user.is_staff
+        and any(own.country is not school.country for own in services.verified_schools_of(user))
+    )
     return render_template(
         "schools/show.html",
         school=school,
         can_manage=user.is_authenticated and can_manage_school(school, user),
+        can_request=can_request,
         membership=mine,
         form=ActionForm(),
     )

@@ -235,3 +235,11 @@ def test_partners_are_not_suggested_again(client, login, pair):
     client.post("/logout")
     login(pair["de_head"])
     assert "Школа № 5" not in client.get("/partners/suggestions").get_data(as_text=True)
+
+
+def test_request_button_only_where_a_request_is_possible(client, login, pair, make_school):
+    login(pair["de_teacher"])
+    assert "/requests/new/" in client.get(f"/schools/{pair['russian'].id}").get_data(as_text=True)
+    other_german = make_school(Country.DE)
+    assert "/requests/new/" not in client.get(f"/schools/{other_german.id}").get_data(as_text=True)
+    assert "/requests/new/" not in client.get(f"/schools/{pair['german'].id}").get_data(as_text=True)
