@@ -96,10 +96,16 @@ def score_all(school: School, cat: Catalog) -> dict[str, np.ndarray]:
 
 
 def suggest(
-    school: School, exclude: set[int], region: str = "", school_type: str = "", topic: str = "", limit: int = 12
+    school: School,
+    exclude: set[int],
+    region: str = "",
+    school_type: str = "",
+    topic: str = "",
+    limit: int = 12,
+    cat: Catalog | None = None,
 ) -> list[Suggestion]:
     """The best partner schools for `school`, highest score first, each with its reasons."""
-    cat = catalog()
+    cat = cat or catalog()
     other_country = 1 if school.country is Country.DE else 0
     allowed = cat.looking & (cat.country == other_country) & ~np.isin(cat.ids, np.array(sorted(exclude | {school.id})))
     if region:

@@ -60,7 +60,8 @@ def suggestions():
     topic = request.args.get("topic", "")
     if (school_type and school_type not in SchoolType.__members__) or (topic and topic not in TOPICS.keys):
         flash(_("Some filters were not understood and have been ignored."), "warning")
-    found = matching.suggest(school, partner_ids(school), region=region, school_type=school_type, topic=topic)
+    cat = catalog()
+    found = matching.suggest(school, partner_ids(school), region=region, school_type=school_type, topic=topic, cat=cat)
     by_id = {}
     if found:
         by_id = {
@@ -71,7 +72,7 @@ def suggestions():
         }
     pending = open_request_ids(school)
     items = [(by_id[f.school_id], f, f.school_id in pending) for f in found if f.school_id in by_id]
-    regions = catalog().regions(str(get_locale()))
+    regions = cat.regions(str(get_locale()))
     return render_template(
         "partnerships/suggestions.html",
         school=school,

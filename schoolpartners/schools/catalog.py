@@ -54,6 +54,11 @@ class Catalog:
     # City id -> [(twinned city id, status, year)], both directions
     twins: dict[int, list[tuple[int, LinkStatus, int | None]]] = field(default_factory=dict)
     region_names: dict[str, list[str]] = field(default_factory=dict)
+    city_names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def cities(self, locale: str) -> list[tuple[str, str]]:
+        """(id, name) of the cities that have verified schools, by name in the viewer's language."""
+        return self.city_names.get(locale, self.city_names.get("de", []))
 
     def regions(self, locale: str) -> list[str]:
         """The regions that have verified schools, for filter lists."""
@@ -109,6 +114,11 @@ def load_catalog(version: int) -> Catalog:
     order = sorted(range(len(rows)), key=lambda i: (columns[14][i].casefold(), columns[0][i]))
     name_rank = np.empty(len(rows), dtype=np.int64)
     name_rank[order] = np.arange(len(rows))
+    cities = db.session.scalars(sa.select(City).where(City.id.in_(set(columns[2])))).all() if rows else []
+    city_names = {
+        locale: sorted(((str(c.id), c.name(locale)) for c in cities), key=lambda item: item[1].casefold())
+        for locale in ("de", "ru", "en")
+    }
     twins: dict[int, list] = {}
     for link in db.session.scalars(sa.select(TwinCityLink)):
         twins.setdefault(link.german_city_id, []).append((link.russian_city_id, link.status, link.since))
@@ -132,6 +142,7 @@ def load_catalog(version: int) -> Catalog:
         region_ru=np.array([r or "" for r in columns[13]], dtype=object),
         name_rank=name_rank,
         twins=twins,
+        city_names=city_names,
         region_names={
             "de": sorted({r for r in columns[12] if r}),
             "ru": sorted({r for r in columns[13] if r}),

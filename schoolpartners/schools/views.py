@@ -14,7 +14,7 @@ from ..forms import ActionForm
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from . import services
-from .catalog import TYPES, catalog
+from .catalog import TYPES, Catalog, catalog
 from .forms import DecisionForm, DirectoryFilters, InviteForm, RoleForm, SchoolForm
 from .models import (
     MembershipStatus,
@@ -47,9 +47,8 @@ def get_school_or_404(school_id: int, need: str = "view") -> School:
     return school
 
 
-def directory_ids(filters: DirectoryFilters, verified_staff: bool) -> np.ndarray:
+def directory_ids(cat: Catalog, filters: DirectoryFilters, verified_staff: bool) -> np.ndarray:
     """Ids of the listed schools matching the filters, in name order, chosen from the in-memory catalogue."""
-    cat = catalog()
     keep = np.ones(len(cat.ids), dtype=bool)
     if not verified_staff:
         keep &= cat.public
@@ -84,7 +83,9 @@ def directory():
     filters = DirectoryFilters(request.args)
     if filters.ignored:
         flash(_("Some filters were not understood and have been ignored."), "warning")
-    ids = directory_ids(filters, services.is_verified_staff(current_user))
+    cat = catalog()
+    locale = str(get_locale())
+    ids = directory_ids(cat, filters, services.is_verified_staff(current_user))
     number = page_number(request.args.get("page"))
     wanted = [int(i) for i in ids[(number - 1) * PER_PAGE : number * PER_PAGE]]
     rows = {}
@@ -98,7 +99,8 @@ def directory():
         "schools/directory.html",
         page=page,
         filters=filters,
-        regions=[(r, r) for r in catalog().regions(str(get_locale()))],
+        regions=[(r, r) for r in cat.regions(locale)],
+        cities=cat.cities(locale),
         school_types=[(t.name, t.label) for t in SchoolType],
         languages=LANGUAGES.choices(),
         topics=TOPICS.choices(),

@@ -167,3 +167,9 @@ def test_directory_query_count_is_fixed(client, make_school, make_city, queries)
     queries.statements.clear()
     client.get("/schools?q=stadt")
     assert queries.count == few <= 4, queries.statements
+
+
+def test_city_filter_lists_cities_with_schools_in_the_viewers_language(client, world):
+    html = client.get("/schools?lang=ru").get_data(as_text=True)
+    assert f'<option value="{world["ryazan"].city_id}">Рязань</option>' in html
+    assert names(client, f"/schools?city={world['ryazan'].city_id}") == {"Гимназия № 2"}
