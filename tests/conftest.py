@@ -18,7 +18,7 @@ from hypothesis import settings
 from config import TestConfig
 from schoolpartners import create_app
 from schoolpartners.extensions import db, limiter
-from schoolpartners.schools import catalog
+from schoolpartners.schools import cards, catalog
 
 pytest_plugins = ["tests.factories"]
 
@@ -99,6 +99,7 @@ def _transaction(app):
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         limiter.reset()
         catalog._cache.clear()  # versions restart with every rolled-back test
+        cards._cards.clear()
         try:
             yield connection
         finally:

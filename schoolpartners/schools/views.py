@@ -14,6 +14,7 @@ from ..forms import ActionForm
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from . import services
+from .cards import school_cards
 from .catalog import TYPES, Catalog, catalog
 from .forms import DecisionForm, DirectoryFilters, InviteForm, RoleForm, SchoolForm
 from .models import (
@@ -88,13 +89,7 @@ def directory():
     ids = directory_ids(cat, filters, services.is_verified_staff(current_user))
     number = page_number(request.args.get("page"))
     wanted = [int(i) for i in ids[(number - 1) * PER_PAGE : number * PER_PAGE]]
-    rows = {}
-    if wanted:
-        rows = {
-            s.id: s
-            for s in db.session.scalars(sa.select(School).where(School.id.in_(wanted)).options(joinedload(School.city)))
-        }
-    page = Page([rows[i] for i in wanted if i in rows], number, PER_PAGE, len(ids))
+    page = Page(school_cards(wanted, cat.version, locale), number, PER_PAGE, len(ids))
     return render_template(
         "schools/directory.html",
         page=page,
