@@ -15,7 +15,8 @@ from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
 from ..schools.catalog import bump_catalog
-from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
+from ..schools.models import School, SchoolStatus
+from ..schools.services import staff_ids, staff_users
 from ..sqltypes import utcnow
 from .models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestMessage, RequestState
 
@@ -29,26 +30,6 @@ class PartnershipError(DomainError):
 
 def pair_key(a: int, b: int) -> str:
     return f"{min(a, b)}-{max(a, b)}"
-
-
-def staff_ids(school_id: int, coordinators_only: bool = False) -> set[int]:
-    query = sa.select(StaffMembership.user_id).where(
-        StaffMembership.school_id == school_id, StaffMembership.status == MembershipStatus.active
-    )
-    if coordinators_only:
-        query = query.where(StaffMembership.role == StaffRole.school_coordinator)
-    return set(db.session.scalars(query))
-
-
-def staff_users(school_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(StaffMembership, StaffMembership.user_id == User.id)
-            .where(StaffMembership.school_id == school_id, StaffMembership.status == MembershipStatus.active)
-            .order_by(User.display_name)
-        )
-    )
 
 
 def _notify_school(target: School, kind: str, link: str, exclude: int | None = None, **params) -> None:

@@ -120,18 +120,26 @@ def register_school(user: User, data: dict) -> School:
     return school
 
 
-def school_coordinators(school: School) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(StaffMembership, StaffMembership.user_id == User.id)
-            .where(
-                StaffMembership.school_id == school.id,
-                StaffMembership.role == StaffRole.school_coordinator,
-                StaffMembership.status == MembershipStatus.active,
-            )
-        )
+def _active_staff(school_id: int, coordinators_only: bool):
+    query = sa.select(StaffMembership.user_id).where(
+        StaffMembership.school_id == school_id, StaffMembership.status == MembershipStatus.active
     )
+    return query.where(StaffMembership.role == StaffRole.school_coordinator) if coordinators_only else query
+
+
+def staff_ids(school_id: int, coordinators_only: bool = False) -> set[int]:
+    """Ids of the school's confirmed staff (or only its school coordinators)."""
+    return set(db.session.scalars(_active_staff(school_id, coordinators_only)))
+
+
+def staff_users(school_id: int, coordinators_only: bool = False) -> list[User]:
+    """The school's confirmed staff (or only its school coordinators), by name."""
+    ids = _active_staff(school_id, coordinators_only).scalar_subquery()
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.display_name)))
+
+
+def school_coordinators(school: School) -> list[User]:
+    return staff_users(school.id, coordinators_only=True)
 
 
 def set_status(school: School, status: SchoolStatus, reason: str = "") -> None:
