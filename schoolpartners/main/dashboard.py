@@ -6,13 +6,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User, UserRole
-from ..cities.models import LinkStatus, TwinCityLink
+from ..cities.models import Country, LinkStatus, TwinCityLink
 from ..extensions import db
 from ..notifications.models import Notification, OutboxEmail, OutboxState
-from ..partnerships.models import Partnership, PartnershipRequest, PartnershipStatus, RequestState
+from ..partnerships.models import PartnershipRequest, RequestState
+from ..schools.catalog import catalog
 from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
 from ..sqltypes import utcnow
 
+# Dashboards show a school's name, place and status only: leave the long texts unread.
+_CARD_COLUMNS = (School.id, School.name, School.country, School.city_id, School.status)
 # Dashboards are the most visited pages: their statements are built once, with parameters.
 _RECENT_NOTIFICATIONS = (
     sa.select(Notification)
@@ -23,13 +26,15 @@ _RECENT_NOTIFICATIONS = (
 _MEMBERSHIPS = (
     sa.select(StaffMembership)
     .where(StaffMembership.user_id == sa.bindparam("user_id"))
-    .options(joinedload(StaffMembership.school).joinedload(School.city))
+    .options(joinedload(StaffMembership.school).load_only(*_CARD_COLUMNS).joinedload(School.city))
     .order_by(StaffMembership.id)
 )
 
 
 def recent_notifications(user: User) -> list[Notification]:
-    """The five newest unread notifications."""
+    """The five newest unread notifications (no query when the header's count says there are none)."""
+    if not getattr(user, "unread_notifications", 1):
+        return []
     return list(db.session.scalars(_RECENT_NOTIFICATIONS, {"user_id": user.id}))
 
 
@@ -86,27 +91,18 @@ def staff_dashboard(user: User) -> dict:
                 .order_by(PartnershipRequest.created_at)
             )
         )
-    active = [m.school_id for m in memberships if m.is_active]
-    partnerships: list[Partnership] = []
-    if active:
-        partnerships = list(
-            db.session.scalars(
-                sa.select(Partnership)
-                .where(
-                    sa.or_(Partnership.german_school_id.in_(active), Partnership.russian_school_id.in_(active)),
-                    Partnership.status != PartnershipStatus.ended,
-                )
-                .options(joinedload(Partnership.german_school), joinedload(Partnership.russian_school))
-                .order_by(Partnership.created_at)
-            )
-        )
+    # Partner schools come from the in-memory catalogue (it changes with every partnership).
+    cat = catalog() if any(m.is_active and m.school.is_verified for m in memberships) else None
+    partners = []
+    for m in memberships:
+        for partnership_id, partner_id, status in cat.partners.get(m.school_id, []) if cat and m.is_active else []:
+            name, country = cat.names.get(partner_id, ("", None))
+            partners.append((partnership_id, status, name, "ru" if country is Country.RU else "de"))
     return {
         "memberships": memberships,
         "pending_staff": pending_staff,
         "open_requests": open_requests,
-        "partnerships": [
-            (p, p.russian_school if p.german_school_id in active else p.german_school) for p in partnerships
-        ],
+        "partnerships": partners,
         "notifications": recent_notifications(user),
     }
 

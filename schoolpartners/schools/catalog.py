@@ -55,6 +55,8 @@ class Catalog:
     twins: dict[int, list[tuple[int, LinkStatus, int | None]]] = field(default_factory=dict)
     region_names: dict[str, list[str]] = field(default_factory=dict)
     city_names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    partners: dict[int, list[tuple]] = field(default_factory=dict)
+    names: dict[int, tuple[str, Country]] = field(default_factory=dict)
 
     def cities(self, locale: str) -> list[tuple[str, str]]:
         """(id, name) of the cities that have verified schools, by name in the viewer's language."""
@@ -69,15 +71,20 @@ _cache: dict[str, Catalog] = {}
 _lock = threading.Lock()
 
 
-def _partnered_ids() -> set[int]:
+def _partners() -> dict[int, list[tuple]]:
+    """School id -> [(partnership id, partner school id, status)] for partnerships that have not ended."""
     from ..partnerships.models import Partnership, PartnershipStatus
 
     rows = db.session.execute(
-        sa.select(Partnership.german_school_id, Partnership.russian_school_id).where(
-            Partnership.status != PartnershipStatus.ended
-        )
+        sa.select(Partnership.id, Partnership.german_school_id, Partnership.russian_school_id, Partnership.status)
+        .where(Partnership.status != PartnershipStatus.ended)
+        .order_by(Partnership.created_at, Partnership.id)
     ).all()
-    return {school_id for row in rows for school_id in row}
+    partners: dict[int, list[tuple]] = {}
+    for partnership_id, german, russian, status in rows:
+        partners.setdefault(german, []).append((partnership_id, russian, status))
+        partners.setdefault(russian, []).append((partnership_id, german, status))
+    return partners
 
 
 def load_catalog(version: int) -> Catalog:
@@ -110,7 +117,7 @@ def load_catalog(version: int) -> Catalog:
         return np.array([default if v is None else v for v in values], dtype=np.int64)
 
     ids = ints(columns[0])
-    partnered = _partnered_ids()
+    partners = _partners()
     order = sorted(range(len(rows)), key=lambda i: (columns[14][i].casefold(), columns[0][i]))
     name_rank = np.empty(len(rows), dtype=np.int64)
     name_rank[order] = np.arange(len(rows))
@@ -137,7 +144,12 @@ def load_catalog(version: int) -> Catalog:
         learners=ints(columns[9]),
         looking=np.array(columns[10], dtype=bool),
         public=np.array([v is Visibility.public for v in columns[11]], dtype=bool),
-        partnered=np.isin(ids, np.fromiter(partnered, dtype=np.int64, count=len(partnered))),
+        partnered=np.isin(ids, np.fromiter(partners, dtype=np.int64, count=len(partners))),
+        partners=partners,
+        names={
+            school_id: (name, country)
+            for school_id, name, country in zip(ids.tolist(), columns[14], columns[1], strict=True)
+        },
         region_de=np.array([r or "" for r in columns[12]], dtype=object),
         region_ru=np.array([r or "" for r in columns[13]], dtype=object),
         name_rank=name_rank,
