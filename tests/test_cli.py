@@ -68,3 +68,13 @@ def test_demo_records_suspended_city_partnerships_once(app, runner):
     runner.invoke(args=["seed-demo"])
     db.session.refresh(hamburg)
     assert hamburg.status is LinkStatus.active  # a later decision of the coordinator is kept
+
+
+def test_seed_scale_adds_searchable_verified_schools(app, runner, client):
+    runner.invoke(args=["load-twin-cities"])
+    result = runner.invoke(args=["seed-scale", "--schools", "40"])
+    assert "40 schools added." in result.output
+    verified = db.session.scalar(sa.select(sa.func.count(School.id)).where(School.status == SchoolStatus.verified))
+    assert verified == 40
+    html = client.get("/schools?q=гимназия&lang=en").get_data(as_text=True)
+    assert "Гимназия №" in html
