@@ -26,16 +26,6 @@ from .models import Partnership, PartnershipEvent, PartnershipRequest, Partnersh
 bp = Blueprint("partnerships", __name__)
 
 
-def partner_ids(school: School) -> set[int]:
-    rows = db.session.execute(
-        sa.select(Partnership.german_school_id, Partnership.russian_school_id).where(
-            sa.or_(Partnership.german_school_id == school.id, Partnership.russian_school_id == school.id),
-            Partnership.status != PartnershipStatus.ended,
-        )
-    ).all()
-    return {school_id for row in rows for school_id in row} - {school.id}
-
-
 def open_request_ids(school: School) -> set[int]:
     rows = db.session.execute(
         sa.select(PartnershipRequest.from_school_id, PartnershipRequest.to_school_id).where(
@@ -61,7 +51,8 @@ def suggestions():
     if (school_type and school_type not in SchoolType.__members__) or (topic and topic not in TOPICS.keys):
         flash(_("Some filters were not understood and have been ignored."), "warning")
     cat = catalog()
-    found = matching.suggest(school, partner_ids(school), region=region, school_type=school_type, topic=topic, cat=cat)
+    partners = {partner_id for _id, partner_id, _status in cat.partners.get(school.id, [])}
+    found = matching.suggest(school, partners, region=region, school_type=school_type, topic=topic, cat=cat)
     by_id = {}
     if found:
         by_id = {
