@@ -6,7 +6,7 @@ from flask import Flask, request, url_for
 from flask_babel import get_translations
 from flask_login import current_user
 from jinja2 import pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .cities.models import LinkStatus
 from .i18n import current_locale
@@ -31,6 +31,17 @@ def nav_url(endpoint: str) -> str:
     if url is None:
         url = _LINKS[key] = url_for(endpoint)
     return url
+
+
+def option_tags(options, selected) -> Markup:
+    """<option> tags for (value, text) pairs; built in Python because city and region lists are long."""
+    selected = str(selected)
+    tags = []
+    for value, text in options:
+        value = str(value)
+        mark = " selected" if value == selected else ""
+        tags.append(f'<option value="{escape(value)}"{mark}>{escape(text)}</option>')
+    return Markup("".join(tags))  # noqa: S704  every value and text is escaped above
 
 
 def render_notification(note) -> str:
@@ -73,6 +84,10 @@ def _context() -> dict:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
-        url_with=url_with, render_notification=render_notification, LinkStatus=LinkStatus, nav_url=nav_url
+        url_with=url_with,
+        render_notification=render_notification,
+        LinkStatus=LinkStatus,
+        nav_url=nav_url,
+        option_tags=option_tags,
     )
     app.context_processor(_context)

@@ -109,3 +109,17 @@ def test_stylesheets_import_nothing_from_other_hosts(client):
             css = response.get_data(as_text=True)
         assert not re.search(r"url\(\s*['\"]?(https?:)?//", css), href
         assert "@import" not in css
+
+
+def test_filter_options_escape_values_and_texts():
+    from schoolpartners.templating import option_tags
+
+    html = str(option_tags([("a\"b", "<script>x</script>"), ("2", "Zwei")], "2"))
+    assert "<script>" not in html and "&lt;script&gt;" in html and 'value="a&#34;b"' in html
+    assert '<option value="2" selected>Zwei</option>' in html
+
+
+def test_user_text_is_escaped_on_pages(client, login, make_user):
+    login(make_user("teacher", display_name="<img src=x onerror=alert(1)>"))
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "<img src=x" not in html and "&lt;img src=x" in html
