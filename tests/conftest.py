@@ -18,6 +18,7 @@ from hypothesis import settings
 from config import TestConfig
 from schoolpartners import create_app
 from schoolpartners.extensions import db, limiter
+from schoolpartners.partnerships import views as partnership_views
 from schoolpartners.schools import cards, catalog
 
 pytest_plugins = ["tests.factories"]
@@ -99,7 +100,8 @@ def _transaction(app):
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         limiter.reset()
         catalog._cache.clear()  # versions restart with every rolled-back test
-        cards._cards.clear()
+        cards.cards.clear()
+        partnership_views._lists.clear()
         try:
             yield connection
         finally:

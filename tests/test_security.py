@@ -114,7 +114,7 @@ def test_stylesheets_import_nothing_from_other_hosts(client):
 def test_filter_options_escape_values_and_texts():
     from schoolpartners.templating import option_tags
 
-    html = str(option_tags([("a\"b", "<script>x</script>"), ("2", "Zwei")], "2"))
+    html = str(option_tags([('a"b', "<script>x</script>"), ("2", "Zwei")], "2"))
     assert "<script>" not in html and "&lt;script&gt;" in html and 'value="a&#34;b"' in html
     assert '<option value="2" selected>Zwei</option>' in html
 

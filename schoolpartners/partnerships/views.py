@@ -4,16 +4,18 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import User
 from ..actions import run_action
 from ..cities.models import City, TwinCityLink
 from ..extensions import db
+from ..lru import LRU
 from ..permissions import access, refuse
 from ..schools.catalog import catalog
 from ..schools.models import School, SchoolType
@@ -36,6 +38,26 @@ def open_request_ids(school: School) -> set[int]:
     return {school_id for row in rows for school_id in row} - {school.id}
 
 
+_lists = LRU(2000)
+
+
+def suggestion_list(school, cat, pending, region, school_type, topic) -> Markup:
+    """Score, pick and render the suggestions (an empty Markup when nothing fits)."""
+    partners = {partner_id for _id, partner_id, _status in cat.partners.get(school.id, [])}
+    found = matching.suggest(school, partners, region=region, school_type=school_type, topic=topic, cat=cat)
+    if not found:
+        return Markup("")
+    by_id = {
+        s.id: s
+        for s in db.session.scalars(
+            sa.select(School).where(School.id.in_([f.school_id for f in found])).options(joinedload(School.city))
+        )
+    }
+    items = [(by_id[f.school_id], f, f.school_id in pending) for f in found if f.school_id in by_id]
+    render = get_template_attribute("partnerships/_suggestion_list.html", "suggestion_list")
+    return Markup(render(items))  # noqa: S704  rendered by Jinja with autoescaping
+
+
 @bp.route("/partners/suggestions")
 @access("staff")
 def suggestions():
@@ -51,24 +73,18 @@ def suggestions():
     if (school_type and school_type not in SchoolType.__members__) or (topic and topic not in TOPICS.keys):
         flash(_("Some filters were not understood and have been ignored."), "warning")
     cat = catalog()
-    partners = {partner_id for _id, partner_id, _status in cat.partners.get(school.id, [])}
-    found = matching.suggest(school, partners, region=region, school_type=school_type, topic=topic, cat=cat)
-    by_id = {}
-    if found:
-        by_id = {
-            s.id: s
-            for s in db.session.scalars(
-                sa.select(School).where(School.id.in_([f.school_id for f in found])).options(joinedload(School.city))
-            )
-        }
+    locale = str(get_locale())
     pending = open_request_ids(school)
-    items = [(by_id[f.school_id], f, f.school_id in pending) for f in found if f.school_id in by_id]
-    regions = cat.regions(str(get_locale()))
+    key = (cat.version, locale, school.id, region, school_type, topic, frozenset(pending))
+    items_html = _lists.get(key)
+    if items_html is None:
+        items_html = _lists[key] = suggestion_list(school, cat, pending, region, school_type, topic)
+    regions = cat.regions(locale)
     return render_template(
         "partnerships/suggestions.html",
         school=school,
         schools=schools,
-        items=items,
+        items_html=items_html,
         regions=[(r, r) for r in regions],
         filters={"region": region, "type": school_type, "topic": topic},
         school_types=[(t.name, t.label) for t in SchoolType if t.country is not school.country],
