@@ -73,6 +73,15 @@ PENDING = [
     (Country.RU, "Kaliningrad", "Школа № 512 «Янтарь»", "Schule Nr. 512"),
 ]
 
+# The school type follows from the name, as it does in Germany.
+GERMAN_TYPE_WORDS = [
+    ("Gymnasium", SchoolType.gymnasium),
+    ("Gesamtschule", SchoolType.gesamtschule),
+    ("Stadtteilschule", SchoolType.gesamtschule),
+    ("Realschule", SchoolType.realschule),
+    ("Oberschule", SchoolType.oberschule),
+]
+
 TOPIC_OFFERS = {
     "history": (
         "die Geschichte unserer Städte und ihrer Partnerschaft",
@@ -106,7 +115,6 @@ def profiles() -> list[dict]:
     rng = random.Random(2026)
     topics_all = list(TOPIC_OFFERS)
     result = []
-    german_types = [SchoolType.gymnasium] * 4 + [SchoolType.gesamtschule, SchoolType.realschule, SchoolType.oberschule]
     russian_types = [SchoolType.ru_gymnasium, SchoolType.lyceum, SchoolType.ru_secondary, SchoolType.ru_german_profile]
     specs = [(Country.DE, city, name, None, SchoolStatus.verified) for city, name in GERMAN]
     specs += [(Country.RU, city, name, alt, SchoolStatus.verified) for city, name, alt in RUSSIAN]
@@ -115,7 +123,7 @@ def profiles() -> list[dict]:
         topics = rng.sample(topics_all, rng.randint(2, 4))
         age_min = rng.choice([6, 10, 10, 11, 12, 14])
         if country is Country.DE:
-            school_type = SchoolType.gymnasium if "Gymnasium" in name else rng.choice(german_types)
+            school_type = next((kind for word, kind in GERMAN_TYPE_WORDS if word in name), SchoolType.oberschule)
             languages = ["russian_foreign", "english"] + (["russian_heritage"] if rng.random() < 0.4 else [])
         else:
             school_type = SchoolType.ru_german_profile if "немецкого" in name else rng.choice(russian_types)
