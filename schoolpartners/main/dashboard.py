@@ -65,6 +65,7 @@ def staff_dashboard(user: User) -> dict:
     memberships = list(db.session.scalars(_MEMBERSHIPS, {"user_id": user.id}).unique())
     coordinated = [m.school_id for m in memberships if m.is_active and m.role is StaffRole.school_coordinator]
     pending_staff: list[StaffMembership] = []
+    open_requests: list[PartnershipRequest] = []
     if coordinated:
         pending_staff = list(
             db.session.scalars(
@@ -77,8 +78,6 @@ def staff_dashboard(user: User) -> dict:
                 .order_by(StaffMembership.created_at)
             )
         )
-    open_requests: list[PartnershipRequest] = []
-    if coordinated:
         open_requests = list(
             db.session.scalars(
                 sa.select(PartnershipRequest)

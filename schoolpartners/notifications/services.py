@@ -72,17 +72,6 @@ def queue_email(recipient: str, locale: str, template: str, **context) -> Outbox
     return mail
 
 
-def unread_count(user_id: int) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Notification.id)).where(
-                Notification.user_id == user_id, Notification.read_at.is_(None)
-            )
-        )
-        or 0
-    )
-
-
 def smtp_send(mail: OutboxEmail) -> None:
     """Deliver one message through the configured SMTP server."""
     cfg = current_app.config
