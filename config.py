@@ -49,6 +49,9 @@ class Config:
 
     BOOTSTRAP_SERVE_LOCAL = True
 
+    # How often a process asks whether another process changed school data (its own changes show at once).
+    CATALOG_RECHECK_SECONDS = float(os.environ.get("CATALOG_RECHECK_SECONDS", "2"))
+
     TOKEN_MAX_AGE_HOURS = int(os.environ.get("TOKEN_MAX_AGE_HOURS", "24"))
 
     # argon2id parameters (OWASP's recommendation: m=19 MiB, t=2, p=1).
@@ -72,6 +75,7 @@ class DevConfig(Config):
 
 class TestConfig(Config):
     TESTING = True
+    CATALOG_RECHECK_SECONDS = 0.0
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"

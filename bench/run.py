@@ -148,6 +148,7 @@ def main() -> None:
         subprocess.run(
             flask + ["seed-scale", "--schools", "10000"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
+        time.sleep(3)  # past CATALOG_RECHECK_SECONDS (2 s): the workers now see the other process's change
         for url, page_cookie, _goal in scaling.values():  # let both workers reload their catalogue
             for _ in range(4):
                 request = urllib.request.Request(url, headers={"Cookie": page_cookie} if page_cookie else {})

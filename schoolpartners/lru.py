@@ -11,10 +11,19 @@ from flask import current_app
 class LRU:
     """Keeps the `size` most recently used entries; keys are prefixed with the database URI."""
 
+    instances: list[LRU] = []
+
     def __init__(self, size: int):
         self.size = size
         self._data: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        LRU.instances.append(self)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Empty every cache (tests roll back the data the keys' versions stand for)."""
+        for cache in cls.instances:
+            cache.clear()
 
     def _key(self, key):
         return (current_app.config["SQLALCHEMY_DATABASE_URI"], key)

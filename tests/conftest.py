@@ -18,8 +18,8 @@ from hypothesis import settings
 from config import TestConfig
 from schoolpartners import create_app
 from schoolpartners.extensions import db, limiter
-from schoolpartners.partnerships import views as partnership_views
-from schoolpartners.schools import cards, catalog
+from schoolpartners.lru import LRU
+from schoolpartners.schools import catalog
 
 pytest_plugins = ["tests.factories"]
 
@@ -100,8 +100,7 @@ def _transaction(app):
         db.session = db._make_scoped_session({"join_transaction_mode": "create_savepoint"})
         limiter.reset()
         catalog._cache.clear()  # versions restart with every rolled-back test
-        cards.cards.clear()
-        partnership_views._lists.clear()
+        LRU.clear_all()
         try:
             yield connection
         finally:

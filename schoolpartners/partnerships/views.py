@@ -5,7 +5,6 @@ import io
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, get_template_attribute, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -15,12 +14,12 @@ from ..accounts.models import User
 from ..actions import run_action
 from ..cities.models import City, TwinCityLink
 from ..extensions import db
+from ..i18n import current_locale
 from ..lru import LRU
 from ..permissions import access, refuse
-from ..schools.catalog import catalog
-from ..schools.models import School, SchoolType
+from ..schools.catalog import Catalog, catalog
+from ..schools.models import MembershipStatus, School, SchoolType, StaffMembership
 from ..schools.options import TOPICS
-from ..schools.services import verified_schools_of
 from . import matching, services
 from .forms import ContactForm, StatusForm
 from .models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestState
@@ -28,25 +27,41 @@ from .models import Partnership, PartnershipEvent, PartnershipRequest, Partnersh
 bp = Blueprint("partnerships", __name__)
 
 
-def open_request_ids(school: School) -> set[int]:
-    rows = db.session.execute(
-        sa.select(PartnershipRequest.from_school_id, PartnershipRequest.to_school_id).where(
-            sa.or_(PartnershipRequest.from_school_id == school.id, PartnershipRequest.to_school_id == school.id),
+# Built once: constructing it (an outer join with an OR) cost more than running it.
+_MINE_WITH_OPEN_REQUESTS = (
+    sa.select(StaffMembership.school_id, PartnershipRequest.from_school_id, PartnershipRequest.to_school_id)
+    .outerjoin(
+        PartnershipRequest,
+        sa.and_(
             PartnershipRequest.state == RequestState.open,
-        )
-    ).all()
-    return {school_id for row in rows for school_id in row} - {school.id}
+            sa.or_(
+                PartnershipRequest.from_school_id == StaffMembership.school_id,
+                PartnershipRequest.to_school_id == StaffMembership.school_id,
+            ),
+        ),
+    )
+    .where(StaffMembership.user_id == sa.bindparam("user_id"), StaffMembership.status == MembershipStatus.active)
+)
 
 
-_lists = LRU(2000)
+def my_schools_with_open_requests(user: User, cat: Catalog) -> dict[int, set[int]]:
+    """The user's verified schools (by id) and, for each, the schools it has open requests with; one query."""
+    rows = db.session.execute(_MINE_WITH_OPEN_REQUESTS, {"user_id": user.id}).all()
+    found: dict[int, set[int]] = {}
+    for school_id, sender, receiver in sorted(rows, key=lambda row: row[0]):
+        if school_id in cat.names:  # the catalogue holds the verified schools only
+            found.setdefault(school_id, set()).update({sender, receiver} - {None, school_id})
+    return found
 
 
-def suggestion_list(school, cat, pending, region, school_type, topic) -> Markup:
-    """Score, pick and render the suggestions (an empty Markup when nothing fits)."""
+_bodies = LRU(2000)
+
+
+def suggestions_body(school_id, schools, cat, pending, region, school_type, topic) -> Markup:
+    """Filter bar and ranked list: scored, picked and rendered once per key (see the view)."""
+    school = db.session.scalar(sa.select(School).where(School.id == school_id).options(joinedload(School.city)))
     partners = {partner_id for _id, partner_id, _status in cat.partners.get(school.id, [])}
     found = matching.suggest(school, partners, region=region, school_type=school_type, topic=topic, cat=cat)
-    if not found:
-        return Markup("")
     by_id = {
         s.id: s
         for s in db.session.scalars(
@@ -54,42 +69,42 @@ def suggestion_list(school, cat, pending, region, school_type, topic) -> Markup:
         )
     }
     items = [(by_id[f.school_id], f, f.school_id in pending) for f in found if f.school_id in by_id]
-    render = get_template_attribute("partnerships/_suggestion_list.html", "suggestion_list")
-    return Markup(render(items))  # noqa: S704  rendered by Jinja with autoescaping
+    locale = current_locale()
+    render = get_template_attribute("partnerships/_suggestions.html", "suggestions_body")
+    return Markup(  # noqa: S704  rendered by Jinja with autoescaping
+        render(
+            school=school,
+            schools=[(i, *cat.names[i]) for i in schools],
+            items=items,
+            filters={"region": region, "type": school_type, "topic": topic},
+            regions=[(r, r) for r in cat.regions(locale)],
+            school_types=[(t.name, t.label) for t in SchoolType if t.country is not school.country],
+            topics=TOPICS.choices(),
+        )
+    )
 
 
 @bp.route("/partners/suggestions")
 @access("staff")
 def suggestions():
     """Ranked partner schools for one of the user's schools, with the reasons for each."""
-    schools = verified_schools_of(current_user)
-    if not schools:
-        return render_template("partnerships/suggestions.html", school=None, schools=[], items=[])
+    cat = catalog()
+    mine = my_schools_with_open_requests(current_user, cat)
+    if not mine:
+        return render_template("partnerships/suggestions.html", body=None)
     chosen = request.args.get("school", "")
-    school = next((s for s in schools if str(s.id) == chosen), schools[0])
+    school_id = next((i for i in mine if str(i) == chosen), next(iter(mine)))
     region = request.args.get("region", "")[:160]
     school_type = request.args.get("type", "")
     topic = request.args.get("topic", "")
     if (school_type and school_type not in SchoolType.__members__) or (topic and topic not in TOPICS.keys):
         flash(_("Some filters were not understood and have been ignored."), "warning")
-    cat = catalog()
-    locale = str(get_locale())
-    pending = open_request_ids(school)
-    key = (cat.version, locale, school.id, region, school_type, topic, frozenset(pending))
-    items_html = _lists.get(key)
-    if items_html is None:
-        items_html = _lists[key] = suggestion_list(school, cat, pending, region, school_type, topic)
-    regions = cat.regions(locale)
-    return render_template(
-        "partnerships/suggestions.html",
-        school=school,
-        schools=schools,
-        items_html=items_html,
-        regions=[(r, r) for r in regions],
-        filters={"region": region, "type": school_type, "topic": topic},
-        school_types=[(t.name, t.label) for t in SchoolType if t.country is not school.country],
-        topics=TOPICS.choices(),
-    )
+    pending = mine[school_id]
+    key = (cat.version, current_locale(), school_id, tuple(mine), region, school_type, topic, frozenset(pending))
+    body = _bodies.get(key)
+    if body is None:
+        body = _bodies[key] = suggestions_body(school_id, tuple(mine), cat, pending, region, school_type, topic)
+    return render_template("partnerships/suggestions.html", body=body)
 
 
 def get_partnership_or_404(partnership_id: int) -> Partnership:

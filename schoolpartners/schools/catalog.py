@@ -7,12 +7,15 @@ in the indexed `search_token` table, which the directory asks for the ids matchi
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from ..cities.models import City, Country, LinkStatus, TwinCityLink
 from ..extensions import db
@@ -24,6 +27,7 @@ TYPES = list(SchoolType)
 
 def bump_catalog() -> None:
     """Tell every process that school data changed (call inside the changing transaction)."""
+    db.session.info["catalog_bumped"] = True
     updated = db.session.execute(
         sa.update(AppState).where(AppState.key == CATALOG_KEY).values(value=AppState.value + 1)
     ).rowcount
@@ -162,11 +166,28 @@ def load_catalog(version: int) -> Catalog:
     )
 
 
+_checked: dict[str, float] = {}  # when each database's counter was last read by this process
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _recheck_after_own_change(session: Session) -> None:
+    if session.info.pop("catalog_bumped", False):
+        _checked.clear()
+
+
 def catalog() -> Catalog:
-    """This process's catalogue, reloaded when the shared counter has moved."""
-    version = db.session.scalar(sa.select(AppState.value).where(AppState.key == CATALOG_KEY)) or 0
+    """This process's catalogue, reloaded when the shared counter has moved.
+
+    The counter is read at most every CATALOG_RECHECK_SECONDS (a cached page then needs no query at all);
+    after a commit that changed school data in this process it is read at once.
+    """
     key = current_app.config["SQLALCHEMY_DATABASE_URI"]
     cached = _cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - _checked.get(key, -math.inf) < current_app.config["CATALOG_RECHECK_SECONDS"]:
+        return cached
+    version = db.session.scalar(sa.select(AppState.value).where(AppState.key == CATALOG_KEY)) or 0
+    _checked[key] = now
     if cached is None or cached.version != version:
         with _lock:
             cached = _cache.get(key)

@@ -181,6 +181,10 @@ class DirectoryFilters:
         kept = {k for k, v in self.as_args().items() if v}
         self.ignored = given - kept
 
+    def key(self) -> tuple:
+        """The filter values as a hashable cache key."""
+        return tuple(self.as_args().values())
+
     def as_args(self) -> dict:
         return {
             "q": self.q,

@@ -2,15 +2,17 @@
 
 import numpy as np
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..actions import run_action
 from ..extensions import db
 from ..forms import ActionForm
+from ..lru import LRU
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from . import services
@@ -77,6 +79,30 @@ def directory_ids(cat: Catalog, filters: DirectoryFilters, verified_staff: bool)
     return cat.ids[chosen[np.argsort(cat.name_rank[chosen], kind="stable")]]
 
 
+# Both keyed by the catalogue version, so a changed profile, city or search key shows at once.
+_results = LRU(2000)  # ids of the matching schools, per filter values and audience
+_filter_bars = LRU(500)  # the rendered filter bar, per filter values and language
+
+
+def filter_bar(cat: Catalog, filters: DirectoryFilters, locale: str) -> Markup:
+    """The directory's filter bar; its city and region lists grow with the data, so it is rendered once."""
+    key = (cat.version, locale, filters.key())
+    html = _filter_bars.get(key)
+    if html is None:
+        render = get_template_attribute("schools/_filters.html", "filter_form")
+        html = _filter_bars[key] = Markup(  # noqa: S704  rendered by Jinja with autoescaping
+            render(
+                filters,
+                regions=[(r, r) for r in cat.regions(locale)],
+                cities=cat.cities(locale),
+                school_types=[(t.name, t.label) for t in SchoolType],
+                languages=LANGUAGES.choices(),
+                topics=TOPICS.choices(),
+            )
+        )
+    return html
+
+
 @bp.route("/schools")
 @access("public")
 def directory():
@@ -86,20 +112,15 @@ def directory():
         flash(_("Some filters were not understood and have been ignored."), "warning")
     cat = catalog()
     locale = str(get_locale())
-    ids = directory_ids(cat, filters, services.is_verified_staff(current_user))
+    verified_staff = services.is_verified_staff(current_user)
+    key = (cat.version, verified_staff, filters.key())
+    ids = _results.get(key)
+    if ids is None:
+        ids = _results[key] = directory_ids(cat, filters, verified_staff)
     number = page_number(request.args.get("page"))
     wanted = [int(i) for i in ids[(number - 1) * PER_PAGE : number * PER_PAGE]]
     page = Page(school_cards(wanted, cat.version, locale), number, PER_PAGE, len(ids))
-    return render_template(
-        "schools/directory.html",
-        page=page,
-        filters=filters,
-        regions=[(r, r) for r in cat.regions(locale)],
-        cities=cat.cities(locale),
-        school_types=[(t.name, t.label) for t in SchoolType],
-        languages=LANGUAGES.choices(),
-        topics=TOPICS.choices(),
-    )
+    return render_template("schools/directory.html", page=page, filter_form=filter_bar(cat, filters, locale))
 
 
 @bp.route("/schools/<int:school_id>")
