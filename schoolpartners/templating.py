@@ -24,12 +24,12 @@ def url_with(**changes) -> str:
 _LINKS: dict[tuple[str, str], str] = {}
 
 
-def nav_url(endpoint: str) -> str:
-    """url_for() for an endpoint without arguments, built once: the layout links to a dozen of them."""
-    key = (request.script_root, endpoint)
+def nav_url(endpoint: str, **values) -> str:
+    """url_for() for a fixed link (layout links, stylesheets, scripts), built once: every page has a dozen."""
+    key = (request.script_root, endpoint, *values.items())
     url = _LINKS.get(key)
     if url is None:
-        url = _LINKS[key] = url_for(endpoint)
+        url = _LINKS[key] = url_for(endpoint, **values)
     return url
 
 
