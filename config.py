@@ -52,6 +52,11 @@ class Config:
     # How often a process asks whether another process changed school data (its own changes show at once).
     CATALOG_RECHECK_SECONDS = float(os.environ.get("CATALOG_RECHECK_SECONDS", "2"))
 
+    # Below this age a student needs a recorded parental consent (per country of the school).
+    CONSENT_AGE = {"DE": int(os.environ.get("CONSENT_AGE_DE", "16")), "RU": int(os.environ.get("CONSENT_AGE_RU", "16"))}
+    # Archived student accounts and their work are deleted this many days later (`flask purge-archived`).
+    STUDENT_RETENTION_DAYS = int(os.environ.get("STUDENT_RETENTION_DAYS", "365"))
+
     TOKEN_MAX_AGE_HOURS = int(os.environ.get("TOKEN_MAX_AGE_HOURS", "24"))
 
     # argon2id parameters (OWASP's recommendation: m=19 MiB, t=2, p=1).

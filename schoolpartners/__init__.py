@@ -11,6 +11,7 @@ from . import cli, errors, i18n, logs, security, templating
 from .accounts import bp as accounts_bp
 from .accounts.loader import init_login
 from .cities import bp as cities_bp
+from .classes import bp as classes_bp
 from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from .main import bp as main_bp
@@ -60,6 +61,6 @@ def create_app(config_class: type | str = Config) -> Flask:
     logs.init_app(app)
     cli.init_app(app)
 
-    for blueprint in (main_bp, accounts_bp, cities_bp, notifications_bp, schools_bp, partnerships_bp):
+    for blueprint in (main_bp, accounts_bp, cities_bp, notifications_bp, schools_bp, partnerships_bp, classes_bp):
         app.register_blueprint(blueprint)
     return app

@@ -53,6 +53,15 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{count} requests expired.")
 
+    @app.cli.command("purge-archived")
+    def purge_archived_command():
+        """Delete student accounts archived longer than STUDENT_RETENTION_DAYS, with their data (run daily)."""
+        from .classes.services import purge_archived
+
+        count = purge_archived()
+        db.session.commit()
+        click.echo(f"{count} archived student accounts deleted.")
+
     @app.cli.command("send-mail")
     @click.option("--limit", default=100, show_default=True, help="Messages to try in this run.")
     def send_mail_command(limit):

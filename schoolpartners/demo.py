@@ -15,6 +15,7 @@ from .accounts.models import User, UserRole, fold
 from .accounts.services import hash_password
 from .cities.models import City, Country, LinkStatus, TwinCityLink
 from .cities.services import load_twin_cities
+from .demo_classes import seed_classes
 from .extensions import db
 from .notifications.services import notify
 from .partnerships.models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestState
@@ -286,6 +287,7 @@ def seed_demo() -> int:
     db.session.flush()
     if first_run:
         seed_partnerships(schools)
+        seed_classes()
     if first_run:
         links = db.session.scalars(
             sa.select(TwinCityLink)

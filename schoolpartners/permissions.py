@@ -16,8 +16,11 @@ from .extensions import login_manager
 from .logs import log_event
 
 # public: anyone; user: anyone logged in; adult: staff and coordinators (not students);
-# staff: teachers and school coordinators; student; coordinator: the foundation.
-RULES = ("public", "user", "adult", "staff", "student", "coordinator")
+# staff: teachers and school coordinators; student; member: staff or students (people of a school);
+# coordinator: the foundation.
+RULES = ("public", "user", "adult", "staff", "student", "member", "coordinator")
+# Where a user with a one-time password may go before choosing their own.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"accounts.change_password", "accounts.logout"})
 
 
 def allows(rule: str, user) -> bool:
@@ -30,6 +33,8 @@ def allows(rule: str, user) -> bool:
         return user.is_staff
     if rule == "student":
         return user.is_student
+    if rule == "member":
+        return user.is_staff or user.is_student
     if rule == "coordinator":
         return user.is_coordinator
     raise ValueError(rule)
@@ -59,6 +64,9 @@ def access(rule: str, *, confirmed: bool = True):
                 if not allows(rule, user):
                     log_event("access_refused", user_id=user.id, path=request.path, rule=rule)
                     abort(403)
+                if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                    flash(_("Please choose your own password now; the one you were given works only once."), "info")
+                    return redirect(url_for("accounts.change_password"))
                 if confirmed and user.email and not user.email_confirmed:
                     flash(_("Please confirm your email address first. We sent you a link."), "warning")
                     return redirect(url_for("accounts.show_unconfirmed"))

@@ -109,6 +109,20 @@ def _transliterate(word: str, table: dict[str, str], endings, german: bool) -> s
     return "".join(out) + ending_out
 
 
+def latin(text: str) -> list[str]:
+    """The words of a text in plain ASCII letters (English transliteration, ü → ue), e.g. for usernames."""
+    out = []
+    for word in words(text):
+        if re.search(r"[а-я]", word):
+            word = _transliterate(word, _ENGLISH, _ENDINGS["english"], german=False)
+        for umlaut, long, _short in _UMLAUTS:
+            word = word.replace(umlaut, long)
+        word = re.sub(r"[^0-9a-z]", "", word)
+        if word:
+            out.append(word)
+    return out
+
+
 def variants(word: str) -> set[str]:
     """Every spelling a word may be searched by."""
     found = {word}

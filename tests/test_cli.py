@@ -78,3 +78,25 @@ def test_seed_scale_adds_searchable_verified_schools(app, runner, client):
     assert verified == 40
     html = client.get("/schools?q=гимназия&lang=en").get_data(as_text=True)
     assert "Гимназия №" in html
+
+
+def test_demo_students_are_in_partner_classes_with_their_teachers(app, runner, client):
+    from schoolpartners.classes.models import ClassPartnership, ClassPartnershipState, SchoolClass
+
+    app.config["DEMO_PASSWORD"] = "demo-2026"
+    runner.invoke(args=["seed-demo"])
+    link = db.session.scalar(sa.select(ClassPartnership))
+    assert link.state is ClassPartnershipState.active
+    german, russian = link.german_class, link.russian_class
+    assert {s.username for s in german.students} >= {"lena.schmidt"}
+    assert {s.username for s in russian.students} >= {"ivan.petrov"}
+    assert "teacher.hamburg@example.org" in {t.email for t in german.teachers}
+    client.post("/login", data={"email": "teacher.hamburg@example.org", "password": "demo-2026"})
+    html = client.get(f"/classes/{german.id}?lang=de").get_data(as_text=True)
+    assert "Lena Schmidt" in html and russian.name in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SchoolClass)) == 2
+
+
+def test_purge_archived_command(runner):
+    result = runner.invoke(args=["purge-archived"])
+    assert result.exit_code == 0 and "0 archived student accounts deleted." in result.output

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from schoolpartners.cities.models import Country
+from schoolpartners.classes.models import ClassMembership, ClassTeacher, ConsentScope, ParentalConsent, SchoolClass
 from schoolpartners.extensions import db
 from schoolpartners.notifications.services import notify
 from schoolpartners.partnerships.models import Partnership, PartnershipRequest
@@ -53,7 +54,18 @@ def sample_args(make_link, make_user, make_school):
     )
     db.session.add_all([request, partnership])
     db.session.flush()
+    school_class = SchoolClass(school_id=school.id, name="9b", school_year="2026/27", join_code="SAMPLE23")
+    school_class.teacher_links.append(ClassTeacher(user_id=member.id))
+    student = make_user("student", school=school)
+    school_class.memberships.append(ClassMembership(student_id=student.id))
+    consent = ParentalConsent(student_id=student.id, scope=ConsentScope.participation, recorded_by_id=member.id)
+    db.session.add_all([school_class, consent])
+    db.session.flush()
     return {
+        "class_id": school_class.id,
+        "student_id": student.id,
+        "user_id": member.id,
+        "consent_id": consent.id,
         "request_id": request.id,
         "partnership_id": partnership.id,
         "link_id": link.id,

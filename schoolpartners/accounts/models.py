@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -60,6 +60,12 @@ class User(UserMixin, db.Model):
     school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Students: teachers enter birth year and month (the age follows from them) and hand out a one-time
+    # password that must be changed at the first login; a student who leaves is archived, later deleted.
+    birth_year: Mapped[int | None]
+    birth_month: Mapped[int | None]
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     school: Mapped[School | None] = relationship(foreign_keys=[school_id])
     memberships: Mapped[list[StaffMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -93,6 +99,12 @@ class User(UserMixin, db.Model):
     @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    def age(self, today: date) -> int | None:
+        """Completed years on `today`, counting from the first of the birth month (None if unknown)."""
+        if self.birth_year is None or self.birth_month is None:
+            return None
+        return today.year - self.birth_year - (1 if today.month < self.birth_month else 0)
 
     @property
     def login_name(self) -> str:

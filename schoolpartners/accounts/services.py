@@ -242,6 +242,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not check_password(user, current):
         raise AccountError(_l("Your current password is not correct."), field="current")
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     revoke_sessions(user)
     notify(user, "password_changed", email=True)
 

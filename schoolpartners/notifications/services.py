@@ -40,6 +40,12 @@ TEXTS = {
     "partnership_started": _l("Your school and %(school)s are now partner schools."),
     "partnership_status": _l("A partnership of your school is now: %(status)s."),
     "contact_named": _l("You are now the contact person of %(school)s in a school partnership."),
+    "class_teacher_added": _l("You now teach the class %(name)s too."),
+    "class_partnership_proposed": _l(
+        "%(school)s proposes a class partnership of its class %(name)s with your class %(own)s."
+    ),
+    "class_partnership_confirmed": _l("The class partnership of %(name)s with your class %(own)s is confirmed."),
+    "class_partnership_ended": _l("The class partnership of %(name)s with your class %(own)s has ended."),
 }
 
 
