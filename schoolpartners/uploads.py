@@ -1,0 +1,283 @@
+"""Student uploads: types decided by content, images re-encoded without metadata, random names on disk.
+
+Submissions include photos of minors, so nothing the client claims (file name, Content-Type) is trusted,
+no upload is ever held in memory as a whole, and nothing but our own random names is ever served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from flask import Response, abort, send_from_directory
+from flask_babel import lazy_gettext as _l
+from PIL import Image, ImageOps
+from werkzeug.datastructures import FileStorage
+
+from .domain import DomainError
+
+CHUNK_SIZE = 64 * 1024
+MIB = 1024 * 1024
+# Below Pillow's own limit (Image.MAX_IMAGE_PIXELS, left at its default for every other user of Pillow),
+# so an image we accept never triggers its DecompressionBombWarning.
+MAX_PIXELS = 40_000_000
+MAX_NAME_LENGTH = 120
+# A real DOCX/PPTX central directory is a few KiB; a large one is an attempt to exhaust memory,
+# because zipfile builds one object per entry.
+MAX_ZIP_DIRECTORY = 1 * MIB
+JPEG_QUALITY = 88
+
+KINDS = {
+    "pdf": "application/pdf",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "jpg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mp4",
+    "mp4": "video/mp4",
+}
+IMAGE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
+SAVE_OPTIONS: dict[str, dict] = {"jpg": {"quality": JPEG_QUALITY}, "png": {}, "webp": {"quality": JPEG_QUALITY}}
+# ISO BMFF major brands; an allow-list, so that HEIC/AVIF photos, QuickTime and 3GP are not labelled MP4.
+M4A_BRANDS = {b"M4A ", b"M4B "}
+MP4_BRANDS = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash"}
+MP4_BRANDS |= {b"M4V ", b"M4VH", b"M4VP", b"mmp4", b"MSNV", b"f4v "}
+ODT_MIMETYPE = KINDS["odt"].encode()
+STORAGE_NAME = re.compile(rf"[0-9a-f]{{32}}\.(?P<kind>{'|'.join(KINDS)})")
+
+NOT_ALLOWED = _l("This file type is not allowed. Allowed: PDF, ODT, DOCX, PPTX, JPG, PNG, WebP, MP3, M4A, MP4.")
+EMPTY = _l("The file is empty.")
+TOO_MANY_PIXELS = _l("The image is too large (too many pixels).")
+UNREADABLE = _l("The image could not be read.")
+
+
+class UploadError(DomainError):
+    """A refused upload; `status` is the HTTP status a view should answer with (413 too large, else 400)."""
+
+    def __init__(self, message, status: int = 400, field: str | None = None):
+        super().__init__(message, field)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    storage_name: str  # random name inside the upload folder, e.g. "3f…e1.pdf"
+    original_name: str  # sanitised by safe_name, for display and download only
+    kind: str
+    mime_type: str
+    size: int  # bytes on disk (after re-encoding for images)
+    sha256: str  # of the stored bytes
+
+
+def store_upload(
+    file: FileStorage | IO[bytes], original_name: str, upload_dir: str | Path, max_bytes: int
+) -> StoredFile:
+    """Stream an upload to disk, refuse it unless its content is an allowed type, clean images, and
+    give it a random name; on any refusal nothing stays behind."""
+    folder = Path(upload_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stream = file.stream if isinstance(file, FileStorage) else file
+    handle, temp_name = tempfile.mkstemp(dir=folder, prefix=".part-")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            size, sha256 = _copy(stream, out, max_bytes)
+        if size == 0:
+            raise UploadError(EMPTY)
+        kind = sniff(temp)
+        if kind is None:
+            raise UploadError(NOT_ALLOWED)
+        if kind in IMAGE_FORMATS:
+            size, sha256 = _reencode(temp, kind)
+        storage_name = f"{secrets.token_hex(16)}.{kind}"
+        os.replace(temp, folder / storage_name)
+    finally:
+        temp.unlink(missing_ok=True)  # a no-op once the file has been moved
+    return StoredFile(storage_name, safe_name(original_name, kind), kind, KINDS[kind], size, sha256)
+
+
+def _copy(stream: IO[bytes], out: IO[bytes], max_bytes: int) -> tuple[int, str]:
+    """Copy in chunks, reading at most one byte beyond the limit, so an oversized upload stops early."""
+    size, digest = 0, hashlib.sha256()
+    while chunk := stream.read(min(CHUNK_SIZE, max_bytes + 1 - size)):
+        size += len(chunk)
+        if size > max_bytes:
+            limit = f"{max_bytes / MIB:.1f}".removesuffix(".0")
+            raise UploadError(_l("The file is larger than %(limit)s MB.", limit=limit), status=413)
+        digest.update(chunk)
+        out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def sniff(path: Path) -> str | None:
+    """The allowed kind the file's content belongs to, or None; magic bytes only, never the name."""
+    with path.open("rb") as handle:
+        head = handle.read(64)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[4:8] == b"ftyp" and int.from_bytes(head[:4], "big") >= 16:
+        brand = head[8:12]
+        return "m4a" if brand in M4A_BRANDS else "mp4" if brand in MP4_BRANDS else None
+    if head.startswith(b"PK\x03\x04"):
+        return _office_kind(path)
+    if head.startswith(b"ID3"):
+        return "mp3" if _frame_after_id3(path, head) else None
+    return "mp3" if _is_mpeg_frame(head) else None
+
+
+def _is_mpeg_frame(header: bytes) -> bool:
+    """An MPEG audio Layer III frame header: sync bits set, no reserved version, bit rate or sample rate."""
+    if len(header) < 4:
+        return False
+    version, layer = (header[1] >> 3) & 3, (header[1] >> 1) & 3
+    bitrate, rate = header[2] >> 4, (header[2] >> 2) & 3
+    sync = header[0] == 0xFF and header[1] & 0xE0 == 0xE0
+    return sync and version != 1 and layer == 1 and 0 < bitrate < 15 and rate != 3
+
+
+def _frame_after_id3(path: Path, head: bytes) -> bool:
+    """An ID3v2 tag is only a label; the file counts as MP3 only if an audio frame follows it."""
+    size = head[6:10]
+    if len(head) < 10 or head[3] not in (2, 3, 4) or any(byte & 0x80 for byte in size):
+        return False
+    end = 10 + sum(byte << (7 * (3 - i)) for i, byte in enumerate(size)) + (10 if head[5] & 0x10 else 0)
+    with path.open("rb") as handle:
+        handle.seek(end)
+        return _is_mpeg_frame(handle.read(4))
+
+
+def _office_kind(path: Path) -> str | None:
+    """ODT, DOCX or PPTX, judged from the central directory and the tiny `mimetype` entry; nothing is extracted."""
+    if not _small_zip_directory(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            first = entries[0] if entries else None
+            if first and first.filename == "mimetype" and first.header_offset == 0:
+                if first.file_size > len(ODT_MIMETYPE):
+                    return None
+                with archive.open(first) as entry:
+                    return "odt" if entry.read(len(ODT_MIMETYPE) + 1) == ODT_MIMETYPE else None
+            names = {entry.filename for entry in entries}
+    except Exception:  # a broken, encrypted or exotic archive is simply not an allowed document
+        return None
+    if "[Content_Types].xml" in names:
+        if "word/document.xml" in names:
+            return "docx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+    return None
+
+
+def _small_zip_directory(path: Path) -> bool:
+    """Read the end-of-central-directory record as zipfile does and refuse big directories and ZIP64."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 22 - 0xFFFF))
+        tail = handle.read()
+    if tail[-22:-18] == b"PK\x05\x06" and tail[-2:] == b"\0\0":
+        record = tail[-22:]
+    else:
+        start = tail.rfind(b"PK\x05\x06")
+        record = tail[start : start + 22] if start >= 0 else b""
+    if len(record) < 22:
+        return False
+    directory_size = int.from_bytes(record[12:16], "little")
+    return directory_size <= MAX_ZIP_DIRECTORY  # ZIP64 marks this field 0xFFFFFFFF
+
+
+def _reencode(path: Path, kind: str) -> tuple[int, str]:
+    """Decode and save the pixels again: applies the EXIF orientation and drops EXIF (with GPS), XMP,
+    comments, text chunks, further frames and anything hidden after the image data. The ICC profile is
+    kept so that phone photos keep their colours. Returns the new size and SHA-256."""
+    image_format = IMAGE_FORMATS[kind]
+    try:
+        with Image.open(path, formats=[image_format]) as image:
+            if image.width * image.height > MAX_PIXELS:  # checked on the header, before any decoding
+                raise UploadError(TOO_MANY_PIXELS)
+            clean = ImageOps.exif_transpose(image)
+    except UploadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise UploadError(TOO_MANY_PIXELS) from exc
+    except Exception as exc:  # Pillow raises many types for broken data; all mean the same to the user
+        raise UploadError(UNREADABLE) from exc
+    icc_profile = clean.info.get("icc_profile")
+    # Some encoders copy fields such as a JPEG comment from `info`; keep only what the pixels need.
+    clean.info = {key: value for key, value in clean.info.items() if key == "transparency"}
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            clean.save(out, format=image_format, icc_profile=icc_profile, **SAVE_OPTIONS[kind])
+        os.replace(temp_name, path)
+    except Exception as exc:
+        raise UploadError(UNREADABLE) from exc
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+    digest = hashlib.sha256()
+    with path.open("rb") as handle_in:
+        while chunk := handle_in.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return path.stat().st_size, digest.hexdigest()
+
+
+_RESERVED = re.compile(r'[<>:"|?*]')  # not allowed in Windows file names
+_EXTENSION = re.compile(r"\.(?=\d*[^\W\d])\w{1,5}$", re.ASCII)
+
+
+def safe_name(name: str, kind: str) -> str:
+    """A name for display and download: the last path part, no control or bidi characters, no leading dots,
+    at most MAX_NAME_LENGTH characters, and the extension of the sniffed kind (so `x.exe` on a PDF is `x.pdf`)."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if char.isspace() or unicodedata.category(char)[0] != "C")
+    name = " ".join(_RESERVED.sub("_", re.sub(r"\.{2,}", ".", name)).split())
+    stem = _EXTENSION.sub("", name).strip(" .")
+    if stem.lower().endswith(f".{kind}"):  # `report.pdf.exe` becomes `report.pdf`, not `report.pdf.pdf`
+        stem = stem[: -len(kind) - 1]
+    stem = stem[: MAX_NAME_LENGTH - len(kind) - 1].rstrip(" .")
+    return f"{stem or 'file'}.{kind}"
+
+
+def send_stored(upload_dir: str | Path, stored_name: str, download_name: str, mime_type: str) -> Response:
+    """Send a stored file as a download that browsers neither render nor sniff; 404 for any name we did not
+    generate, so no path can reach outside the upload folder."""
+    match = STORAGE_NAME.fullmatch(stored_name)
+    if match is None:
+        abort(404)
+    kind = match["kind"]
+    response = send_from_directory(
+        Path(upload_dir).absolute(),  # Flask would resolve a relative folder against the app, not as stored
+        stored_name,
+        as_attachment=True,
+        download_name=safe_name(download_name, kind),
+        mimetype=mime_type if mime_type == KINDS[kind] else "application/octet-stream",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def delete_stored(upload_dir: str | Path, stored_name: str) -> None:
+    """Remove a stored file; a missing one is fine, a name we did not generate is a programming error."""
+    if not STORAGE_NAME.fullmatch(stored_name):
+        raise ValueError(f"not a stored file name: {stored_name!r}")
+    (Path(upload_dir) / stored_name).unlink(missing_ok=True)
