@@ -17,6 +17,7 @@ from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migr
 from .main import bp as main_bp
 from .notifications import bp as notifications_bp
 from .partnerships import bp as partnerships_bp
+from .projects import bp as projects_bp
 from .schools import bp as schools_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,16 @@ def create_app(config_class: type | str = Config) -> Flask:
     logs.init_app(app)
     cli.init_app(app)
 
-    for blueprint in (main_bp, accounts_bp, cities_bp, notifications_bp, schools_bp, partnerships_bp, classes_bp):
+    blueprints = (
+        main_bp,
+        accounts_bp,
+        cities_bp,
+        notifications_bp,
+        schools_bp,
+        partnerships_bp,
+        classes_bp,
+        projects_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     return app
