@@ -20,7 +20,9 @@ class Config:
     # A ping before each checkout survives PostgreSQL restarts; SQLite files need none.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {} if SQLALCHEMY_DATABASE_URI.startswith("sqlite") else {"pool_pre_ping": True}
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(BASE_DIR / "instance" / "uploads"))
-    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+    # Per file; a request may carry one such file plus a little text (beyond that Werkzeug answers 413).
+    MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+    MAX_CONTENT_LENGTH = MAX_UPLOAD_BYTES + 1024 * 1024
 
     # Mail: messages go to the outbox table; `flask send-mail` delivers them by SMTP.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
@@ -63,6 +65,9 @@ class Config:
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19 * 1024
     ARGON2_PARALLELISM = 1
+
+    # The address in links of emails sent outside a request (CLI jobs such as expire-requests, seed-demo).
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
 
     SITE_OPERATOR = os.environ.get("SITE_OPERATOR", "Stiftung West-Östliche Begegnungen (demo)")
     IMPRINT_TEXT = os.environ.get(

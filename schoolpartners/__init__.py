@@ -7,7 +7,7 @@ from flask import Flask
 import config as config_module
 from config import Config
 
-from . import cli, errors, i18n, logs, security, templating
+from . import cli, errors, i18n, logs, markup, security, templating
 from .accounts import bp as accounts_bp
 from .accounts.loader import init_login
 from .cities import bp as cities_bp
@@ -15,10 +15,12 @@ from .classes import bp as classes_bp
 from .database import configure_engine
 from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 from .main import bp as main_bp
+from .moderation import bp as moderation_bp
 from .notifications import bp as notifications_bp
 from .partnerships import bp as partnerships_bp
 from .projects import bp as projects_bp
 from .schools import bp as schools_bp
+from .submissions import bp as submissions_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,6 +60,7 @@ def create_app(config_class: type | str = Config) -> Flask:
 
     security.init_app(app)
     templating.init_app(app)
+    markup.init_app(app)
     errors.init_app(app)
     logs.init_app(app)
     cli.init_app(app)
@@ -71,6 +74,8 @@ def create_app(config_class: type | str = Config) -> Flask:
         partnerships_bp,
         classes_bp,
         projects_bp,
+        submissions_bp,
+        moderation_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -16,6 +16,7 @@ from .accounts.services import hash_password
 from .cities.models import City, Country, LinkStatus, TwinCityLink
 from .cities.services import load_twin_cities
 from .demo_classes import seed_classes
+from .demo_projects import seed_projects
 from .extensions import db
 from .notifications.services import notify
 from .partnerships.models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestState
@@ -288,6 +289,7 @@ def seed_demo() -> int:
     if first_run:
         seed_partnerships(schools)
         seed_classes()
+        seed_projects(seeder)
     if first_run:
         links = db.session.scalars(
             sa.select(TwinCityLink)

@@ -74,6 +74,7 @@ class IsolatedClient(FlaskClient):
 def app():
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = _database_url()
+        UPLOAD_DIR = tempfile.mkdtemp(prefix="sp-uploads-")
 
     application = create_app(Config)
     application.test_client_class = IsolatedClient

@@ -13,6 +13,8 @@ DEMO_LOGINS = [
     "teacher.spb@example.org",
     "student.hamburg@example.org",
     "student.spb@example.org",
+    "student.koeln@example.org",
+    "volgograd@example.org",
     "lena.schmidt",
     "ivan.petrov",
 ]
@@ -36,7 +38,7 @@ def test_seed_demo_is_idempotent_and_every_demo_account_logs_in(app, runner, cli
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     counts = _counts()
-    assert counts[2] == 54 and counts[3] == 32
+    assert counts[2] == 54 and counts[3] == 34
     second = runner.invoke(args=["seed-demo"])
     assert "0 new records" in second.output and _counts() == counts
     for login_name in DEMO_LOGINS:
@@ -94,7 +96,25 @@ def test_demo_students_are_in_partner_classes_with_their_teachers(app, runner, c
     client.post("/login", data={"email": "teacher.hamburg@example.org", "password": "demo-2026"})
     html = client.get(f"/classes/{german.id}?lang=de").get_data(as_text=True)
     assert "Lena Schmidt" in html and russian.name in html
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(SchoolClass)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SchoolClass)) == 4
+
+
+def test_demo_projects_run_and_the_cologne_student_sees_nothing_of_hamburg(app, runner, client):
+    from schoolpartners.projects.models import Project, ProjectState
+
+    app.config["DEMO_PASSWORD"] = "demo-2026"
+    runner.invoke(args=["seed-demo"])
+    projects = db.session.scalars(sa.select(Project).order_by(Project.id)).all()
+    hamburg, cologne = projects
+    assert hamburg.state is ProjectState.active and hamburg.title_ru.startswith("Гамбург – Санкт-Петербург")
+    assert len(hamburg.class_links) == 2 and len(hamburg.milestones) >= 5
+    client.post("/login", data={"email": "student.spb@example.org", "password": "demo-2026"})
+    assert "Гамбург – Санкт-Петербург" in client.get(f"/projects/{hamburg.id}").get_data(as_text=True)
+    client.post("/logout")
+    client.post("/login", data={"email": "student.koeln@example.org", "password": "demo-2026"})
+    assert client.get(f"/projects/{hamburg.id}").status_code == 404
+    listing = client.get("/projects").get_data(as_text=True)
+    assert "Wasser in Köln" in listing and "Hamburg – Sankt Petersburg" not in listing
 
 
 def test_purge_archived_command(runner):

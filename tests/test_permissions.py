@@ -1,16 +1,20 @@
 """The role × route matrix, built from app.url_map: a new route without a rule fails here."""
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
 
 from schoolpartners.cities.models import Country
 from schoolpartners.classes.models import ClassMembership, ClassTeacher, ConsentScope, ParentalConsent, SchoolClass
 from schoolpartners.extensions import db
+from schoolpartners.moderation.models import Report
 from schoolpartners.notifications.services import notify
 from schoolpartners.partnerships.models import Partnership, PartnershipRequest
 from schoolpartners.permissions import RULES, allows
+from schoolpartners.projects.models import Milestone, Project, ProjectRevision, ProjectSide, Team
 from schoolpartners.sqltypes import utcnow
+from schoolpartners.submissions.models import Submission
 
 EXEMPT = {"static", "bootstrap.static"}
 ROLES = ["anonymous", "student", "teacher", "school_coordinator", "coordinator"]
@@ -60,8 +64,30 @@ def sample_args(make_link, make_user, make_school):
     school_class.memberships.append(ClassMembership(student_id=student.id))
     consent = ParentalConsent(student_id=student.id, scope=ConsentScope.participation, recorded_by_id=member.id)
     db.session.add_all([school_class, consent])
+    report = Report(kind="post", target_id=note.id, scope="project:0", reporter_id=student.id, reason="Rude")
+    db.session.add(report)
+    project = Project(
+        partnership_id=partnership.id, title_de="P", start_date=date(2027, 1, 1), end_date=date(2027, 6, 1)
+    )
+    project.sides = [ProjectSide(school_id=school.id, contact_id=member.id), ProjectSide(school_id=other.id)]
+    project.milestones = [Milestone(title_de="M", deadline=utcnow())]
+    db.session.add(project)
+    db.session.flush()
+    revision = ProjectRevision(
+        project_id=project.id, school_id=school.id, start_date=date(2027, 1, 1), end_date=date(2027, 6, 1)
+    )
+    team = Team(project_id=project.id, name="T")
+    submission = Submission(milestone_id=project.milestones[0].id, project_id=project.id, student_id=student.id)
+    db.session.add_all([revision, team, submission])
     db.session.flush()
     return {
+        "project_id": project.id,
+        "milestone_id": project.milestones[0].id,
+        "revision_id": revision.id,
+        "decision": "withdraw",
+        "team_id": team.id,
+        "submission_id": submission.id,
+        "file_id": 999999,
         "class_id": school_class.id,
         "student_id": student.id,
         "user_id": member.id,
@@ -73,6 +99,10 @@ def sample_args(make_link, make_user, make_school):
         "token": "not-a-real-token",
         "school_id": school.id,
         "member_id": member.memberships[0].id,
+        "report_id": report.id,
+        "action": "dismiss",
+        "kind": "post",
+        "target_id": note.id,
     }
 
 
@@ -88,7 +118,7 @@ def test_role_route_matrix(app, client, login, make_user, sample_args, role):
         assert not unknown, f"add sample values for {unknown} used by {rule.rule}"
         url = rule.rule
         for name in rule.arguments:
-            url = url.replace(f"<int:{name}>", str(sample_args[name])).replace(f"<{name}>", str(sample_args[name]))
+            url = re.sub(rf"<(?:[^<>]*:)?{name}>", str(sample_args[name]), url)
         method = "GET" if "GET" in rule.methods else "POST"
         response = client.open(url, method=method)
         access = view.access_rule

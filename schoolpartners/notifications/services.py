@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -46,6 +46,21 @@ TEXTS = {
     ),
     "class_partnership_confirmed": _l("The class partnership of %(name)s with your class %(own)s is confirmed."),
     "class_partnership_ended": _l("The class partnership of %(name)s with your class %(own)s has ended."),
+    "project_proposed": _l("%(school)s proposes the joint project “%(title)s”. Please check and confirm it."),
+    "project_changed": _l("%(school)s has changed the draft of “%(title)s”. Please check and confirm it again."),
+    "project_confirmed": _l("%(school)s has confirmed the project “%(title)s”; your confirmation is missing."),
+    "project_active": _l("%(school)s has confirmed the project “%(title)s”. It is now active."),
+    "project_contact_named": _l("You are now your school's contact person for the project “%(title)s”."),
+    "project_revision_proposed": _l("%(school)s proposes a change to the goals or dates of “%(title)s”."),
+    "project_revision_accepted": _l("%(school)s has accepted your change to “%(title)s”."),
+    "project_revision_rejected": _l("%(school)s has not accepted your change to “%(title)s”."),
+    "project_completion_proposed": _l("%(school)s considers the project “%(title)s” completed. Do you agree?"),
+    "project_completed": _l("The project “%(title)s” is completed. Thank you!"),
+    "project_cancelled": _l("%(school)s has cancelled the project “%(title)s”. Reason: %(reason)s"),
+    "submission_received": _l("New work has been handed in for the stage “%(stage)s”."),
+    "feedback_received": _l("A teacher has given feedback on your work for “%(stage)s”."),
+    "report_received": _l("A post or message was reported for moderation."),
+    "moderation_warning": _l("A moderator asks you to keep to the rules of respectful exchange: %(note)s"),
 }
 
 
@@ -70,8 +85,9 @@ def notify(user, kind: str, link: str | None = None, email: bool = True, **param
 
 def queue_email(recipient: str, locale: str, template: str, **context) -> OutboxEmail:
     """Render templates/email/<template>.txt (first line = subject) in `locale` and queue it."""
+    base_url = request.url_root.rstrip("/") if has_request_context() else current_app.config["SITE_URL"].rstrip("/")
     with force_locale(locale):
-        rendered = render_template(f"email/{template}.txt", **context)
+        rendered = render_template(f"email/{template}.txt", base_url=base_url, **context)
     subject, _sep, body = rendered.strip().partition("\n")
     mail = OutboxEmail(recipient=recipient, locale=locale, subject=subject.strip()[:255], body=body.strip())
     db.session.add(mail)

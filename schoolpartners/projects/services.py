@@ -1,0 +1,377 @@
+"""Joint projects on equal footing: nobody activates or revises a project alone.
+
+- A project is created as a draft by a teacher of one school, whose side counts as confirmed.
+- It becomes active when the contact teacher of the other school confirms; a teacher who confirms a side
+  without a contact person becomes that side's contact.
+- Editing a draft resets the other side's confirmation (it must confirm what it agrees to).
+- In an active project a change to goals or dates is a pending revision; the project runs on the confirmed
+  version until the other side's contact teacher accepts it.
+- It is completed when both contact teachers say so; either may cancel it, giving a reason.
+
+Services never commit; the views do, once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import User
+from ..classes.models import ClassMembership, SchoolClass
+from ..domain import DomainError
+from ..extensions import db
+from ..notifications.services import notify
+from ..partnerships.models import Partnership, PartnershipStatus
+from ..schools.services import staff_ids, staff_users
+from ..sqltypes import utcnow
+from .models import (
+    Milestone,
+    MilestoneMode,
+    Project,
+    ProjectClass,
+    ProjectRevision,
+    ProjectSide,
+    ProjectState,
+    RevisionState,
+)
+from .templates_catalogue import ProjectTemplate
+
+TEXT_FIELDS = (
+    "title_de",
+    "title_ru",
+    "description_de",
+    "description_ru",
+    "goals_de",
+    "goals_ru",
+    "benefit_german",
+    "benefit_russian",
+)
+REVISED_FIELDS = ("goals_de", "goals_ru", "start_date", "end_date")
+DEADLINE_HOUR = time(18, 0)  # template deadlines: 18:00 in the creating school's time zone
+
+
+class ProjectError(DomainError):
+    pass
+
+
+# --- who may do what -----------------------------------------------------------------------------------
+
+
+def school_of(project: Project, user: User) -> int | None:
+    """The id of the user's school among the project's two schools (confirmed staff), if any."""
+    if not user.is_authenticated or not user.is_staff:
+        return None
+    for side in project.sides:
+        if user.id in staff_ids(side.school_id):
+            return side.school_id
+    return None
+
+
+def student_member(project: Project, user: User) -> bool:
+    """A current student of one of the participating classes."""
+    if not user.is_authenticated or not user.is_student or user.archived_at is not None:
+        return False
+    class_ids = [link.class_id for link in project.class_links]
+    return (
+        bool(class_ids)
+        and db.session.scalar(
+            sa.select(ClassMembership.id).where(
+                ClassMembership.class_id.in_(class_ids), ClassMembership.student_id == user.id
+            )
+        )
+        is not None
+    )
+
+
+def can_view(project: Project, user: User) -> bool:
+    """Staff of both schools; students of its classes once it runs; the foundation."""
+    if not user.is_authenticated:
+        return False
+    if user.is_coordinator:
+        return True
+    if user.is_student:
+        return project.state is not ProjectState.draft and student_member(project, user)
+    return school_of(project, user) is not None
+
+
+def require_staff(project: Project, user: User) -> ProjectSide:
+    school_id = school_of(project, user)
+    if school_id is None:
+        raise ProjectError(_l("Only teachers of the two schools can do this."))
+    return project.side_of_school(school_id)
+
+
+def require_contact(project: Project, user: User) -> ProjectSide:
+    side = require_staff(project, user)
+    if side.contact_id != user.id:
+        raise ProjectError(_l("Only your school's contact person for this project can do this."))
+    return side
+
+
+def other_side(project: Project, side: ProjectSide) -> ProjectSide:
+    return next(s for s in project.sides if s.id != side.id)
+
+
+def _notify_side(project: Project, side: ProjectSide, kind: str, **params) -> None:
+    """Tell the other school: its contact person, or all its staff while it has none."""
+    link = f"/projects/{project.id}"
+    people = [side.contact] if side.contact else staff_users(side.school_id)
+    for person in people:
+        with_title = {"title": project.title(person.locale), **params}
+        notify(person, kind, link=link, **with_title)
+
+
+# --- creating and editing ------------------------------------------------------------------------------
+
+
+def partnerships_of(user: User) -> list[Partnership]:
+    """The active partnerships of the user's schools (where projects can start)."""
+    from ..schools.models import MembershipStatus, StaffMembership
+
+    mine = sa.select(StaffMembership.school_id).where(
+        StaffMembership.user_id == user.id, StaffMembership.status == MembershipStatus.active
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Partnership)
+            .where(
+                Partnership.status == PartnershipStatus.active,
+                sa.or_(Partnership.german_school_id.in_(mine), Partnership.russian_school_id.in_(mine)),
+            )
+            .order_by(Partnership.id)
+        )
+    )
+
+
+def check_dates(start: date, end: date) -> None:
+    if end < start:
+        raise ProjectError(_l("The project cannot end before it starts."), field="end_date")
+    if (end - start).days > 3 * 366:
+        raise ProjectError(_l("A project runs at most three years."), field="end_date")
+
+
+def apply_classes(project: Project, user: User, class_ids: list[int]) -> None:
+    """Set the user's school's participating classes (the other school chooses its own)."""
+    own = school_of(project, user)
+    allowed = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(SchoolClass).where(SchoolClass.school_id == own, SchoolClass.archived_at.is_(None))
+        )
+    }
+    if any(i not in allowed for i in class_ids):
+        raise ProjectError(_l("Choose classes of your own school."), field="classes")
+    keep = [link for link in project.class_links if link.school_class.school_id != own]
+    project.class_links = keep + [ProjectClass(class_id=i, school_class=allowed[i]) for i in class_ids]
+
+
+def create_project(user: User, partnership: Partnership, data: dict, template: ProjectTemplate | None) -> Project:
+    if partnership.status is not PartnershipStatus.active:
+        raise ProjectError(_l("Projects start inside an active school partnership."))
+    if not (data.get("title_de") or "").strip() and not (data.get("title_ru") or "").strip():
+        raise ProjectError(_l("Give the project a title in German or Russian."), field="title_de")
+    check_dates(data["start_date"], data["end_date"])
+    project = Project(
+        partnership_id=partnership.id, partnership=partnership, template=template.key if template else None
+    )
+    for field in TEXT_FIELDS:
+        setattr(project, field, (data.get(field) or "").strip())
+    project.start_date, project.end_date = data["start_date"], data["end_date"]
+    project.working_languages = ",".join(data.get("working_languages") or ["de", "ru"])
+    project.created_by_id = user.id
+    project.sides = [
+        ProjectSide(school_id=partnership.german_school_id),
+        ProjectSide(school_id=partnership.russian_school_id),
+    ]
+    own = require_staff(project, user)
+    own.contact_id, own.confirmed_at, own.confirmed_by_id = user.id, utcnow(), user.id
+    db.session.add(project)
+    db.session.flush()
+    apply_classes(project, user, data.get("classes") or [])
+    if template:
+        zone = ZoneInfo(own.school.city.zone if own.school else "Europe/Berlin")
+        for step in template.milestones:
+            day = project.start_date + timedelta(days=step.offset_days)
+            project.milestones.append(
+                Milestone(
+                    title_de=step.title_de,
+                    title_ru=step.title_ru,
+                    task_de=step.task_de,
+                    task_ru=step.task_ru,
+                    mode=MilestoneMode(step.mode),
+                    deadline=datetime.combine(day, DEADLINE_HOUR, tzinfo=zone),
+                )
+            )
+    db.session.flush()
+    _notify_side(project, other_side(project, own), "project_proposed", school=own.school.name)
+    return project
+
+
+def update_project(project: Project, user: User, data: dict) -> ProjectRevision | None:
+    """Draft: apply, and the other side must confirm again. Active: texts apply, goals and dates wait."""
+    side = require_staff(project, user)
+    if project.state not in (ProjectState.draft, ProjectState.active):
+        raise ProjectError(_l("A completed or cancelled project can no longer be changed."))
+    if not (data.get("title_de") or "").strip() and not (data.get("title_ru") or "").strip():
+        raise ProjectError(_l("Give the project a title in German or Russian."), field="title_de")
+    check_dates(data["start_date"], data["end_date"])
+    revision = None
+    if project.state is ProjectState.active:
+        if any(_changed(project, field, data) for field in REVISED_FIELDS):
+            revision = propose_revision(project, user, data)
+        fields = [f for f in TEXT_FIELDS if f not in REVISED_FIELDS]
+    else:
+        fields = list(TEXT_FIELDS)
+        project.start_date, project.end_date = data["start_date"], data["end_date"]
+        other = other_side(project, side)
+        if other.confirmed_at is not None:
+            other.confirmed_at = other.confirmed_by_id = None
+        side.confirmed_at, side.confirmed_by_id = utcnow(), user.id
+        side.contact_id = side.contact_id or user.id
+    for field in fields:
+        setattr(project, field, (data.get(field) or "").strip())
+    if "working_languages" in data:
+        project.working_languages = ",".join(data["working_languages"] or ["de", "ru"])
+    apply_classes(project, user, data.get("classes") or [])
+    if project.state is ProjectState.draft:
+        _notify_side(project, other_side(project, side), "project_changed", school=side.school.name)
+    return revision
+
+
+def _changed(project: Project, field: str, data: dict) -> bool:
+    value = data.get(field)
+    return (value.strip() if isinstance(value, str) else value) != getattr(project, field)
+
+
+# --- confirming, contacts, revisions, status -----------------------------------------------------------
+
+
+def confirm_project(project: Project, user: User) -> None:
+    if project.state is not ProjectState.draft:
+        raise ProjectError(_l("Only a draft needs confirming."))
+    side = require_staff(project, user)
+    if side.contact_id not in (None, user.id):
+        raise ProjectError(_l("Only your school's contact person for this project can do this."))
+    if side.confirmed_at is not None:
+        raise ProjectError(_l("Your school has already confirmed this version."))
+    side.contact_id, side.confirmed_at, side.confirmed_by_id = user.id, utcnow(), user.id
+    other = other_side(project, side)
+    if other.confirmed_at is not None:
+        project.state, project.state_changed_at = ProjectState.active, utcnow()
+        _notify_side(project, other, "project_active", school=side.school.name)
+    else:
+        _notify_side(project, other, "project_confirmed", school=side.school.name)
+
+
+def replace_contact(project: Project, user: User, new_contact: User) -> None:
+    """A school's contact person changes only by naming the replacement (never none)."""
+    side = require_staff(project, user)
+    if new_contact.id not in staff_ids(side.school_id):
+        raise ProjectError(_l("The contact person must be on your school's staff."), field="contact")
+    side.contact_id = new_contact.id
+    notify(
+        new_contact, "project_contact_named", link=f"/projects/{project.id}", title=project.title(new_contact.locale)
+    )
+
+
+def propose_revision(project: Project, user: User, data: dict) -> ProjectRevision:
+    side = require_staff(project, user)
+    pending = db.session.scalar(
+        sa.select(ProjectRevision.id).where(
+            ProjectRevision.project_id == project.id, ProjectRevision.state == RevisionState.pending
+        )
+    )
+    if pending is not None:
+        raise ProjectError(_l("A change is already waiting for the other school. Wait for its answer or withdraw it."))
+    revision = ProjectRevision(
+        project_id=project.id,
+        school_id=side.school_id,
+        proposed_by_id=user.id,
+        goals_de=(data.get("goals_de") or "").strip(),
+        goals_ru=(data.get("goals_ru") or "").strip(),
+        start_date=data["start_date"],
+        end_date=data["end_date"],
+        note=(data.get("note") or "").strip(),
+    )
+    db.session.add(revision)
+    _notify_side(project, other_side(project, side), "project_revision_proposed", school=side.school.name)
+    return revision
+
+
+def decide_revision(project: Project, revision: ProjectRevision, user: User, accept: bool) -> None:
+    if revision.state is not RevisionState.pending:
+        raise ProjectError(_l("This change has already been decided."))
+    side = require_staff(project, user)
+    if side.school_id == revision.school_id:
+        raise ProjectError(_l("The other school decides on your change."))
+    require_contact(project, user)
+    revision.state = RevisionState.accepted if accept else RevisionState.rejected
+    revision.decided_at, revision.decided_by_id = utcnow(), user.id
+    if accept:
+        for field in REVISED_FIELDS:
+            setattr(project, field, getattr(revision, field))
+    proposing = project.side_of_school(revision.school_id)
+    kind = "project_revision_accepted" if accept else "project_revision_rejected"
+    _notify_side(project, proposing, kind, school=side.school.name)
+
+
+def withdraw_revision(project: Project, revision: ProjectRevision, user: User) -> None:
+    side = require_staff(project, user)
+    if revision.state is not RevisionState.pending or side.school_id != revision.school_id:
+        raise ProjectError(_l("Only the proposing school can withdraw a waiting change."))
+    revision.state, revision.decided_at, revision.decided_by_id = RevisionState.withdrawn, utcnow(), user.id
+
+
+def complete_project(project: Project, user: User) -> None:
+    if project.state is not ProjectState.active:
+        raise ProjectError(_l("Only an active project can be completed."))
+    side = require_contact(project, user)
+    side.wants_completion = True
+    other = other_side(project, side)
+    if other.wants_completion:
+        project.state, project.state_changed_at = ProjectState.completed, utcnow()
+        _notify_side(project, other, "project_completed", school=side.school.name)
+    else:
+        _notify_side(project, other, "project_completion_proposed", school=side.school.name)
+
+
+def cancel_project(project: Project, user: User, reason: str) -> None:
+    if project.state not in (ProjectState.draft, ProjectState.active):
+        raise ProjectError(_l("This project has already ended."))
+    side = require_staff(project, user)
+    if side.contact_id not in (None, user.id):
+        raise ProjectError(_l("Only your school's contact person for this project can do this."))
+    if not reason.strip():
+        raise ProjectError(_l("Please give a reason; the other school reads it."), field="reason")
+    project.state, project.state_changed_at, project.cancel_reason = ProjectState.cancelled, utcnow(), reason.strip()
+    _notify_side(
+        project, other_side(project, side), "project_cancelled", school=side.school.name, reason=reason.strip()
+    )
+
+
+# --- milestones ----------------------------------------------------------------------------------------
+
+
+def save_milestone(project: Project, user: User, milestone: Milestone | None, data: dict) -> Milestone:
+    require_staff(project, user)
+    if project.state not in (ProjectState.draft, ProjectState.active):
+        raise ProjectError(_l("A completed or cancelled project can no longer be changed."))
+    if not (data.get("title_de") or "").strip() and not (data.get("title_ru") or "").strip():
+        raise ProjectError(_l("Give the stage a title in German or Russian."), field="title_de")
+    milestone = milestone or Milestone(project_id=project.id)
+    for field in ("title_de", "title_ru", "task_de", "task_ru"):
+        setattr(milestone, field, (data.get(field) or "").strip())
+    milestone.deadline, milestone.mode = data["deadline"], data["mode"]
+    if milestone not in project.milestones:
+        project.milestones.append(milestone)
+    return milestone
+
+
+def delete_milestone(project: Project, user: User, milestone: Milestone) -> None:
+    require_staff(project, user)
+    if project.state not in (ProjectState.draft, ProjectState.active):
+        raise ProjectError(_l("A completed or cancelled project can no longer be changed."))
+    project.milestones.remove(milestone)

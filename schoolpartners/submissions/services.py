@@ -1,0 +1,215 @@
+"""Handing in work and giving feedback. Services never commit; the views do, once.
+
+A student hands in text and/or files for a stage of a running project: alone, or for their mixed team when
+the stage is team work. Each hand-in is a new version (earlier ones stay); one after the deadline is marked
+late. Files go through `uploads.store_upload` (type by content, size limit, images re-encoded); if any
+file of a hand-in is refused, none of them is kept and nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+
+from ..accounts.models import User
+from ..classes.models import ConsentScope
+from ..classes.services import may
+from ..domain import DomainError
+from ..extensions import db
+from ..notifications.services import notify
+from ..projects import services as projects
+from ..projects.models import Milestone, MilestoneMode, Project, ProjectState, Team, TeamMember
+from ..sqltypes import utcnow
+from ..uploads import UploadError, delete_stored, store_upload
+from .models import Feedback, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
+
+MAX_TEXT = 20_000
+MAX_FILES = 5
+
+
+class SubmissionError(DomainError):
+    pass
+
+
+def upload_dir() -> str:
+    return current_app.config["UPLOAD_DIR"]
+
+
+def team_of(project: Project, student: User) -> Team | None:
+    return db.session.scalar(
+        sa.select(Team)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(Team.project_id == project.id, TeamMember.student_id == student.id)
+    )
+
+
+def own_submission(milestone: Milestone, student: User, team: Team | None) -> Submission | None:
+    """The submission the student works on for this stage (their team's for team work)."""
+    if milestone.mode is MilestoneMode.mixed_teams:
+        if team is None:
+            return None
+        return db.session.scalar(
+            sa.select(Submission).where(Submission.milestone_id == milestone.id, Submission.team_id == team.id)
+        )
+    return db.session.scalar(
+        sa.select(Submission).where(Submission.milestone_id == milestone.id, Submission.student_id == student.id)
+    )
+
+
+def can_view(submission: Submission, user: User) -> bool:
+    """Teachers of both schools; the student who handed it in and their team. Not the foundation: minors' work."""
+    if not user.is_authenticated:
+        return False
+    project = db.session.get(Project, submission.project_id)
+    if user.is_staff:
+        return projects.school_of(project, user) is not None
+    if user.is_student and user.archived_at is None:
+        if submission.student_id == user.id:
+            return True
+        if submission.team_id is not None:
+            return (
+                db.session.scalar(
+                    sa.select(TeamMember.student_id).where(
+                        TeamMember.team_id == submission.team_id, TeamMember.student_id == user.id
+                    )
+                )
+                is not None
+            )
+    return False
+
+
+def check_may_submit(project: Project, milestone: Milestone, student: User) -> Team | None:
+    if project.state is not ProjectState.active:
+        raise SubmissionError(_l("Work can be handed in while the project is running."))
+    if not projects.student_member(project, student):
+        raise SubmissionError(_l("Only students of the project's classes hand in work."))
+    if not may(student, ConsentScope.participation):
+        raise SubmissionError(_l("Your parents' consent to taking part is not recorded yet. Please ask your teacher."))
+    team = team_of(project, student)
+    if milestone.mode is MilestoneMode.mixed_teams and team is None:
+        raise SubmissionError(_l("This stage is team work. Your teacher puts you into a mixed team first."))
+    return team
+
+
+def submit(
+    project: Project, milestone: Milestone, student: User, text: str, files: Iterable[FileStorage]
+) -> Submission:
+    """Hand in a new version: stores its files first and keeps none of them if one is refused."""
+    team = check_may_submit(project, milestone, student)
+    text = (text or "").strip()
+    files = [f for f in files if f and f.filename]
+    if not text and not files:
+        raise SubmissionError(_l("Write something or attach a file."), field="text")
+    if len(text) > MAX_TEXT:
+        raise SubmissionError(_l("The text is too long."), field="text")
+    if len(files) > MAX_FILES:
+        raise SubmissionError(_l("Attach at most %(count)s files at a time.", count=MAX_FILES), field="files")
+    stored = []
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    try:
+        for upload in files:
+            stored.append(store_upload(upload, upload.filename or "", upload_dir(), limit))
+    except UploadError:
+        for item in stored:
+            delete_stored(upload_dir(), item.storage_name)
+        raise
+    now = utcnow()
+    submission = own_submission(milestone, student, team)
+    if submission is None:
+        submission = Submission(
+            milestone_id=milestone.id,
+            project_id=project.id,
+            student_id=None if team else student.id,
+            team_id=team.id if team else None,
+        )
+        db.session.add(submission)
+        db.session.flush()
+    late = now > milestone.deadline
+    version = SubmissionVersion(
+        submission_id=submission.id, number=len(submission.versions) + 1, text=text, author_id=student.id, late=late
+    )
+    version.files = [
+        SubmissionFile(
+            storage_name=item.storage_name,
+            original_name=item.original_name,
+            kind=item.kind,
+            mime_type=item.mime_type,
+            size=item.size,
+            sha256=item.sha256,
+        )
+        for item in stored
+    ]
+    submission.versions.append(version)
+    submission.status, submission.updated_at, submission.late = SubmissionStatus.submitted, now, late
+    for side in project.sides:
+        if side.contact is not None:
+            notify(
+                side.contact,
+                "submission_received",
+                link=f"/submissions/{submission.id}",
+                stage=milestone.title(side.contact.locale),
+            )
+    return submission
+
+
+def give_feedback(submission: Submission, teacher: User, body: str, status: SubmissionStatus) -> Feedback:
+    project = db.session.get(Project, submission.project_id)
+    if projects.school_of(project, teacher) is None:
+        raise SubmissionError(_l("Only teachers of the two schools give feedback."))
+    body = (body or "").strip()
+    if len(body) > MAX_TEXT:
+        raise SubmissionError(_l("The text is too long."), field="body")
+    if not body and status is SubmissionStatus.needs_revision:
+        raise SubmissionError(_l("Say what should be revised."), field="body")
+    feedback = Feedback(submission_id=submission.id, author_id=teacher.id, body=body, status=status)
+    submission.feedback.append(feedback)
+    submission.status = status
+    for student in authors(submission):
+        notify(
+            student,
+            "feedback_received",
+            link=f"/submissions/{submission.id}",
+            stage=submission.milestone.title(student.locale),
+            status=status.value,
+        )
+    return feedback
+
+
+def authors(submission: Submission) -> list[User]:
+    """The student, or every member of the team."""
+    if submission.team_id is None:
+        return [submission.student] if submission.student else []
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(TeamMember, TeamMember.student_id == User.id)
+            .where(TeamMember.team_id == submission.team_id)
+        )
+    )
+
+
+def make_team(project: Project, teacher: User, name: str, student_ids: list[int]) -> Team:
+    """A mixed team: students of the project's classes from both schools."""
+    if projects.school_of(project, teacher) is None:
+        raise SubmissionError(_l("Only teachers of the two schools form teams."))
+    if not name.strip():
+        raise SubmissionError(_l("Give the team a name."), field="name")
+    members = db.session.scalars(sa.select(User).where(User.id.in_(student_ids))).all()
+    if len(members) != len(set(student_ids)) or not all(projects.student_member(project, s) for s in members):
+        raise SubmissionError(_l("Choose students of the project's classes."), field="students")
+    if len({s.school_id for s in members}) < 2:
+        raise SubmissionError(_l("A mixed team has students of both schools."), field="students")
+    taken = db.session.scalars(
+        sa.select(TeamMember.student_id)
+        .join(Team, Team.id == TeamMember.team_id)
+        .where(Team.project_id == project.id, TeamMember.student_id.in_(student_ids))
+    ).all()
+    if taken:
+        raise SubmissionError(_l("Some of these students are already in a team of this project."), field="students")
+    team = Team(project_id=project.id, name=name.strip(), members=[TeamMember(student_id=s.id) for s in members])
+    db.session.add(team)
+    return team

@@ -1,0 +1,223 @@
+"""A stage's page (task, hand-in, the teachers' list of submissions), one submission, files, teams."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..accounts.models import User
+from ..classes.models import ClassMembership
+from ..extensions import db
+from ..forms import ActionForm
+from ..pagination import Page, page_number
+from ..permissions import access, refuse
+from ..projects import services as projects
+from ..projects.models import Team, TeamMember
+from ..projects.views import get_project_or_404
+from ..uploads import UploadError, send_stored
+from . import services
+from .forms import FeedbackForm, SubmitForm, TeamForm
+from .models import Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
+
+bp = Blueprint("submissions", __name__)
+PER_PAGE = 25
+
+
+def get_milestone_or_404(project_id: int, milestone_id: int):
+    project = get_project_or_404(project_id)
+    milestone = next((m for m in project.milestones if m.id == milestone_id), None)
+    if milestone is None:
+        abort(404)
+    return project, milestone
+
+
+def get_submission_or_404(submission_id: int) -> Submission:
+    submission = db.session.scalar(
+        sa.select(Submission)
+        .where(Submission.id == submission_id)
+        .options(
+            joinedload(Submission.milestone),
+            joinedload(Submission.student),
+            joinedload(Submission.team),
+            selectinload(Submission.versions).selectinload(SubmissionVersion.files),
+            selectinload(Submission.feedback),
+        )
+    )
+    if submission is None:
+        abort(404)
+    if not services.can_view(submission, current_user._get_current_object()):
+        refuse(404)
+    return submission
+
+
+@bp.route("/projects/<int:project_id>/milestones/<int:milestone_id>", methods=["GET", "POST"])
+@access("user")
+def show_milestone(project_id, milestone_id):
+    """Students: the task and their hand-in. Teachers: every submission for the stage, newest first."""
+    project, milestone = get_milestone_or_404(project_id, milestone_id)
+    user = current_user._get_current_object()
+    if user.is_student:
+        return _student_stage(project, milestone, user)
+    if projects.school_of(project, user) is None:
+        refuse(404)  # the foundation sees projects, not the work of minors
+    query = sa.select(Submission).where(Submission.milestone_id == milestone.id)
+    status = request.args.get("status", "")
+    if status in SubmissionStatus.__members__:
+        query = query.where(Submission.status == SubmissionStatus[status])
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    number = page_number(request.args.get("page"))
+    items = db.session.scalars(
+        query.options(joinedload(Submission.student), joinedload(Submission.team))
+        .order_by(Submission.updated_at.desc(), Submission.id.desc())
+        .limit(PER_PAGE)
+        .offset((number - 1) * PER_PAGE)
+    ).all()
+    return render_template(
+        "submissions/stage.html",
+        project=project,
+        milestone=milestone,
+        page=Page(items, number, PER_PAGE, total),
+        status=status,
+        statuses=list(SubmissionStatus),
+    )
+
+
+def _student_stage(project, milestone, student):
+    if not projects.can_view(project, student):
+        refuse(404)
+    form = SubmitForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            submission = services.submit(project, milestone, student, form.text.data, request.files.getlist("files"))
+        except UploadError as exc:
+            db.session.rollback()
+            form.files.errors.append(str(exc))
+            status = exc.status
+        except services.SubmissionError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "text").errors.append(str(exc))
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Your work has been handed in."), "success")
+            return redirect(url_for("submissions.show_submission", submission_id=submission.id))
+    team = services.team_of(project, student)
+    submission = services.own_submission(milestone, student, team)
+    return render_template(
+        "submissions/student_stage.html",
+        project=project,
+        milestone=milestone,
+        submission=submission,
+        team=team,
+        form=form,
+    ), status
+
+
+@bp.route("/submissions/<int:submission_id>", methods=["GET", "POST"])
+@access("user")
+def show_submission(submission_id):
+    """Every version with its files, and the teachers' feedback (teachers give it here)."""
+    submission = get_submission_or_404(submission_id)
+    user = current_user._get_current_object()
+    project = get_project_or_404(submission.project_id)
+    is_teacher = projects.school_of(project, user) is not None
+    form = FeedbackForm() if is_teacher else None
+    if form is not None and form.validate_on_submit():
+        try:
+            services.give_feedback(submission, user, form.body.data, SubmissionStatus(form.status.data))
+        except services.SubmissionError as exc:
+            db.session.rollback()
+            form.body.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Your feedback has been sent."), "success")
+            return redirect(url_for("submissions.show_submission", submission_id=submission.id))
+    if form is not None and request.method == "GET":
+        form.status.data = submission.status.value
+    authors = services.authors(submission)
+    return render_template(
+        "submissions/submission.html",
+        submission=submission,
+        project=project,
+        authors=authors,
+        form=form,
+        is_teacher=is_teacher,
+    )
+
+
+@bp.route("/submissions/<int:submission_id>/files/<int:file_id>")
+@access("user")
+def download_file(submission_id, file_id):
+    """Served only to those who may see the submission, as an attachment with nosniff."""
+    submission = get_submission_or_404(submission_id)
+    stored = db.session.scalar(
+        sa.select(SubmissionFile)
+        .join(SubmissionVersion, SubmissionVersion.id == SubmissionFile.version_id)
+        .where(SubmissionFile.id == file_id, SubmissionVersion.submission_id == submission.id)
+    )
+    if stored is None:
+        abort(404)
+    return send_stored(services.upload_dir(), stored.storage_name, stored.original_name, stored.mime_type)
+
+
+@bp.route("/projects/<int:project_id>/teams", methods=["GET", "POST"])
+@access("staff")
+def teams(project_id):
+    """Mixed teams of students from both schools, for team stages."""
+    project = get_project_or_404(project_id)
+    user = current_user._get_current_object()
+    if projects.school_of(project, user) is None:
+        refuse(404)
+    class_ids = [link.class_id for link in project.class_links]
+    students = (
+        db.session.scalars(
+            sa.select(User)
+            .join(ClassMembership, ClassMembership.student_id == User.id)
+            .where(ClassMembership.class_id.in_(class_ids), User.archived_at.is_(None))
+            .order_by(User.school_id, User.display_name)
+        )
+        .unique()
+        .all()
+    )
+    existing = db.session.scalars(
+        sa.select(Team)
+        .where(Team.project_id == project.id)
+        .options(selectinload(Team.members).joinedload(TeamMember.student))
+        .order_by(Team.name)
+    ).all()
+    in_team = {m.student_id for team in existing for m in team.members}
+    form = TeamForm([s for s in students if s.id not in in_team])
+    if form.validate_on_submit():
+        try:
+            services.make_team(project, user, form.name.data, [int(i) for i in form.students.data])
+        except services.SubmissionError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "name").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The team has been formed."), "success")
+            return redirect(url_for("submissions.teams", project_id=project.id))
+    return render_template("submissions/teams.html", project=project, teams=existing, form=form)
+
+
+@bp.route("/projects/<int:project_id>/teams/<int:team_id>/delete", methods=["POST"])
+@access("staff")
+def delete_team(project_id, team_id):
+    project = get_project_or_404(project_id)
+    if projects.school_of(project, current_user._get_current_object()) is None:
+        refuse(404)
+    team = db.session.get(Team, team_id)
+    if team is None or team.project_id != project.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        if db.session.scalar(sa.select(Submission.id).where(Submission.team_id == team.id)) is not None:
+            flash(_("This team has handed in work and stays."), "danger")
+        else:
+            db.session.delete(team)
+            db.session.commit()
+            flash(_("The team has been dissolved."), "success")
+    return redirect(url_for("submissions.teams", project_id=project.id))
