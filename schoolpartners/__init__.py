@@ -20,6 +20,7 @@ from .notifications import bp as notifications_bp
 from .partnerships import bp as partnerships_bp
 from .projects import bp as projects_bp
 from .schools import bp as schools_bp
+from .showcase import bp as showcase_bp
 from .submissions import bp as submissions_bp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,7 @@ def create_app(config_class: type | str = Config) -> Flask:
         classes_bp,
         projects_bp,
         submissions_bp,
+        showcase_bp,
         moderation_bp,
     )
     for blueprint in blueprints:

@@ -13,10 +13,12 @@ from .classes.services import new_join_code
 from .extensions import db
 from .partnerships.models import Partnership, PartnershipEvent, PartnershipStatus
 from .projects import services
-from .projects.models import ProjectState
+from .projects.models import Project, ProjectClass, ProjectSide, ProjectState
 from .projects.templates_catalogue import get_template
 from .schools.models import MembershipStatus, School, StaffMembership, StaffRole
+from .showcase.models import Recognition, RecognitionKind, ShowcaseEntry
 from .sqltypes import utcnow
+from .submissions.models import Feedback, Submission, SubmissionStatus, SubmissionVersion
 
 HAMBURG = "Gymnasium Am Elbufer"
 SPB = "Школа № 2107 с углублённым изучением немецкого языка"
@@ -109,6 +111,79 @@ def seed_cologne(seeder) -> tuple[Partnership, list[SchoolClass]]:
     return partnership, classes
 
 
+def seed_work(project) -> None:
+    """Hand-ins for the first stage by the demo students, with feedback from both schools."""
+    stage = project.milestones[0]
+    teachers = [_user("teacher.hamburg@example.org"), _user("teacher.spb@example.org")]
+    texts = {
+        "de": "In unserem Viertel erinnert eine Gedenktafel an den ersten Schüleraustausch 1989. "
+        "Wir haben im Schularchiv Fotos gefunden.",
+        "ru": "Мы нашли в школьном музее письма немецких школьников 1990 года и перевели два из них.",
+    }
+    students = db.session.scalars(
+        sa.select(User)
+        .join(ClassMembership, ClassMembership.student_id == User.id)
+        .join(ProjectClass, ProjectClass.class_id == ClassMembership.class_id)
+        .where(ProjectClass.project_id == project.id)
+        .order_by(User.id)
+    ).all()
+    for number, student in enumerate(students[:8]):
+        language = "ru" if student.locale == "ru" else "de"
+        work = Submission(milestone_id=stage.id, project_id=project.id, student_id=student.id)
+        work.versions = [SubmissionVersion(number=1, text=texts[language], author_id=student.id)]
+        if number % 3 == 0:
+            status = SubmissionStatus.accepted if number % 2 == 0 else SubmissionStatus.needs_revision
+            teacher = teachers[number % 2]
+            body = "Sehr gute Quellenarbeit!" if teacher.locale == "de" else "Отличная работа с источниками!"
+            work.feedback = [Feedback(author_id=teacher.id, body=body, status=status)]
+            work.status = status
+        db.session.add(work)
+
+
+def seed_showcase(partnership, teachers) -> None:
+    """An earlier, completed project of Hamburg and St. Petersburg, published in the showcase."""
+    project = Project(
+        partnership_id=partnership.id,
+        title_de="Brücken an Elbe und Newa",
+        title_ru="Мосты на Эльбе и Неве",
+        description_de="Zwei Klassen verglichen die Brücken ihrer Städte und bauten gemeinsam Modelle.",
+        description_ru="Два класса сравнили мосты своих городов и вместе построили модели.",
+        start_date=date(2025, 9, 15),
+        end_date=date(2026, 3, 20),
+        state=ProjectState.completed,
+        state_changed_at=utcnow(),
+    )
+    project.sides = [
+        ProjectSide(
+            school_id=school_id,
+            contact_id=teacher.id,
+            confirmed_at=utcnow(),
+            wants_completion=True,
+            wants_publication=True,
+        )
+        for school_id, teacher in zip(
+            (partnership.german_school_id, partnership.russian_school_id), teachers, strict=True
+        )
+    ]
+    db.session.add(project)
+    db.session.flush()
+    db.session.add(
+        ShowcaseEntry(
+            project_id=project.id,
+            summary_de="Hamburg hat mehr Brücken als Venedig, Sankt Petersburg heißt „Venedig des Nordens“: "
+            "Unsere Klassen haben beide Städte verglichen, Brückenmodelle gebaut und eine zweisprachige "
+            "Ausstellung in beiden Schulen gezeigt.",
+            summary_ru="В Гамбурге мостов больше, чем в Венеции, а Санкт-Петербург называют «Северной Венецией». "
+            "Наши классы сравнили оба города, построили модели мостов и показали двуязычную выставку "
+            "в обеих школах.",
+            published_at=utcnow(),
+        )
+    )
+    db.session.add(
+        Recognition(project_id=project.id, kind=RecognitionKind.project_of_the_month, note="März 2026 / март 2026")
+    )
+
+
 def seed_projects(seeder) -> None:
     """Run once, on the first seed."""
     hamburg, spb = _school(HAMBURG), _school(SPB)
@@ -117,7 +192,8 @@ def seed_projects(seeder) -> None:
             Partnership.german_school_id == hamburg.id, Partnership.russian_school_id == spb.id
         )
     )
-    _start(
+    seed_showcase(partnership, [_user("teacher.hamburg@example.org"), _user("teacher.spb@example.org")])
+    project = _start(
         partnership,
         _user("teacher.hamburg@example.org"),
         _user("teacher.spb@example.org"),
@@ -129,6 +205,8 @@ def seed_projects(seeder) -> None:
         date(2026, 9, 14),
         [_class(hamburg, "9b"), _class(spb, "9Б")],
     )
+    db.session.flush()
+    seed_work(project)
     cologne, classes = seed_cologne(seeder)
     _start(
         cologne,

@@ -104,8 +104,12 @@ def test_demo_projects_run_and_the_cologne_student_sees_nothing_of_hamburg(app, 
 
     app.config["DEMO_PASSWORD"] = "demo-2026"
     runner.invoke(args=["seed-demo"])
-    projects = db.session.scalars(sa.select(Project).order_by(Project.id)).all()
-    hamburg, cologne = projects
+    projects = {p.title_de: p for p in db.session.scalars(sa.select(Project))}
+    hamburg = projects["Hamburg – Sankt Petersburg: eine Städtepartnerschaft seit 1957"]
+    earlier = projects["Brücken an Elbe und Newa"]
+    assert earlier.state is ProjectState.completed
+    assert "Brücken an Elbe und Newa" in client.get("/showcase?lang=de").get_data(as_text=True)
+    assert len([s for s in hamburg.sides if s.contact_id]) == 2
     assert hamburg.state is ProjectState.active and hamburg.title_ru.startswith("Гамбург – Санкт-Петербург")
     assert len(hamburg.class_links) == 2 and len(hamburg.milestones) >= 5
     client.post("/login", data={"email": "student.spb@example.org", "password": "demo-2026"})

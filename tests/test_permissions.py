@@ -88,6 +88,7 @@ def sample_args(make_link, make_user, make_school):
         "team_id": team.id,
         "submission_id": submission.id,
         "file_id": 999999,
+        "recognition_id": 999999,
         "class_id": school_class.id,
         "student_id": student.id,
         "user_id": member.id,

@@ -59,6 +59,9 @@ TEXTS = {
     "project_cancelled": _l("%(school)s has cancelled the project “%(title)s”. Reason: %(reason)s"),
     "submission_received": _l("New work has been handed in for the stage “%(stage)s”."),
     "feedback_received": _l("A teacher has given feedback on your work for “%(stage)s”."),
+    "showcase_proposed": _l("%(school)s proposes to publish “%(title)s” in the showcase. Please check and agree."),
+    "showcase_published": _l("“%(title)s” is now in the public showcase."),
+    "recognition_awarded": _l("The foundation has recognised the project “%(title)s”. Congratulations!"),
     "report_received": _l("A post or message was reported for moderation."),
     "moderation_warning": _l("A moderator asks you to keep to the rules of respectful exchange: %(note)s"),
 }

@@ -187,9 +187,12 @@ def show_project(project_id):
     contact_form = None
     if own_side is not None:
         contact_form = ChoiceForm(_("New contact person"), [(u.id, u.display_name) for u in staff_users(own)])
+    from ..showcase.services import entry_of  # the showcase builds on projects, not the other way round
+
     return render_template(
         "projects/show.html",
         project=project,
+        entry=entry_of(project) if project.state is ProjectState.completed else None,
         own_side=own_side,
         revision=revision,
         locale=current_locale(),

@@ -140,9 +140,12 @@ def show_school(school_id):
         and user.is_staff
         and any(own.country is not school.country for own in services.verified_schools_of(user))
     )
+    from ..showcase.services import published_of  # the showcase builds on schools, not the other way round
+
     return render_template(
         "schools/show.html",
         school=school,
+        published=published_of(school.id),
         can_manage=user.is_authenticated and can_manage_school(school, user),
         can_request=can_request,
         membership=mine,

@@ -1,0 +1,245 @@
+"""The public showcase, publishing a project on it, recognitions, and participation certificates."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..accounts.models import User
+from ..actions import run_action
+from ..certificates import certificate_pdf
+from ..domain import DomainError
+from ..extensions import db
+from ..forms import ActionForm
+from ..pagination import Page, page_number
+from ..permissions import access, refuse
+from ..projects import services as projects
+from ..projects.models import Project, ProjectSide, ProjectState
+from ..projects.views import get_project_or_404
+from ..schools.models import School
+from ..submissions.models import Submission, SubmissionFile, SubmissionVersion
+from ..submissions.services import authors, upload_dir
+from ..uploads import send_stored
+from . import services
+from .forms import AwardForm, ShowcaseForm
+from .models import Recognition, RecognitionKind, ShowcaseEntry
+
+bp = Blueprint("showcase", __name__)
+PER_PAGE = 12
+
+
+def published_or_404(project_id: int) -> tuple[Project, ShowcaseEntry]:
+    entry = db.session.scalar(
+        sa.select(ShowcaseEntry)
+        .where(ShowcaseEntry.project_id == project_id, ShowcaseEntry.published_at.is_not(None))
+        .options(
+            joinedload(ShowcaseEntry.project)
+            .selectinload(Project.sides)
+            .joinedload(ProjectSide.school)
+            .joinedload(School.city)
+        )
+    )
+    if entry is None:
+        abort(404)
+    return entry.project, entry
+
+
+def showcased_works(project: Project) -> list[tuple[Submission, SubmissionVersion, list[str]]]:
+    """The chosen works with their latest version and their authors' public names."""
+    works = db.session.scalars(
+        sa.select(Submission)
+        .where(Submission.project_id == project.id, Submission.showcased.is_(True))
+        .options(
+            selectinload(Submission.versions).selectinload(SubmissionVersion.files), joinedload(Submission.milestone)
+        )
+        .order_by(Submission.id)
+    ).all()
+    shown = []
+    for work in works:
+        if services.may_publish(work) and work.versions:
+            shown.append((work, work.versions[-1], [services.public_name(s) for s in authors(work)]))
+    return shown
+
+
+@bp.route("/showcase")
+@access("public")
+def list_entries():
+    """Published projects, newest first, with the foundation's recognitions."""
+    query = sa.select(ShowcaseEntry).where(ShowcaseEntry.published_at.is_not(None))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    number = page_number(request.args.get("page"))
+    entries = db.session.scalars(
+        query.options(
+            joinedload(ShowcaseEntry.project)
+            .selectinload(Project.sides)
+            .joinedload(ProjectSide.school)
+            .joinedload(School.city)
+        )
+        .order_by(ShowcaseEntry.published_at.desc())
+        .limit(PER_PAGE)
+        .offset((number - 1) * PER_PAGE)
+    ).all()
+    awards: dict[int, list[Recognition]] = {}
+    for recognition in db.session.scalars(
+        sa.select(Recognition).where(Recognition.project_id.in_([e.project_id for e in entries]))
+    ):
+        awards.setdefault(recognition.project_id, []).append(recognition)
+    return render_template("showcase/list.html", page=Page(entries, number, PER_PAGE, total), awards=awards)
+
+
+@bp.route("/showcase/<int:project_id>")
+@access("public")
+def show_entry(project_id):
+    project, entry = published_or_404(project_id)
+    recognitions = db.session.scalars(
+        sa.select(Recognition).where(Recognition.project_id == project.id).order_by(Recognition.awarded_at.desc())
+    ).all()
+    user = current_user._get_current_object()
+    return render_template(
+        "showcase/show.html",
+        project=project,
+        entry=entry,
+        works=showcased_works(project),
+        recognitions=recognitions,
+        award_form=AwardForm() if user.is_authenticated and user.is_coordinator else None,
+        form=ActionForm(),
+    )
+
+
+@bp.route("/showcase/<int:project_id>/files/<int:file_id>")
+@access("public")
+def download_work(project_id, file_id):
+    """A file of a chosen work (latest version, authors agreed), as an attachment."""
+    project, _entry = published_or_404(project_id)
+    stored = db.session.scalar(
+        sa.select(SubmissionFile)
+        .join(SubmissionVersion, SubmissionVersion.id == SubmissionFile.version_id)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(SubmissionFile.id == file_id, Submission.project_id == project.id, Submission.showcased.is_(True))
+    )
+    if stored is None:
+        abort(404)
+    work = db.session.get(Submission, db.session.get(SubmissionVersion, stored.version_id).submission_id)
+    if not services.may_publish(work) or work.versions[-1].id != stored.version_id:
+        abort(404)
+    return send_stored(upload_dir(), stored.storage_name, stored.original_name, stored.mime_type)
+
+
+@bp.route("/projects/<int:project_id>/showcase", methods=["GET", "POST"])
+@access("staff")
+def edit_entry(project_id):
+    """The contact teachers write the summary and choose works; both must agree before it is public."""
+    project = get_project_or_404(project_id)
+    user = current_user._get_current_object()
+    if projects.school_of(project, user) is None:
+        refuse(404)
+    entry = services.entry_of(project)
+    submissions = db.session.scalars(
+        sa.select(Submission)
+        .where(Submission.project_id == project.id)
+        .options(joinedload(Submission.milestone), joinedload(Submission.student), joinedload(Submission.team))
+        .order_by(Submission.milestone_id, Submission.id)
+    ).all()
+    allowed = {s.id for s in submissions if services.may_publish(s)}
+    form = ShowcaseForm(
+        [(s.id, s) for s in submissions if s.id in allowed], obj=entry if request.method == "GET" else None
+    )
+    if request.method == "GET":
+        form.works.data = [str(s.id) for s in submissions if s.showcased]
+    if form.validate_on_submit():
+        try:
+            services.save_entry(
+                project, user, form.summary_de.data or "", form.summary_ru.data or "", [int(i) for i in form.works.data]
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "summary_de").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Saved. The partner school's contact person is asked to agree to the publication."), "success")
+            return redirect(url_for("projects.show_project", project_id=project.id))
+    return render_template(
+        "showcase/edit.html", project=project, entry=entry, form=form, submissions=submissions, allowed=allowed
+    )
+
+
+@bp.route("/projects/<int:project_id>/showcase/<any(agree, withdraw):decision>", methods=["POST"])
+@access("staff")
+def decide_entry(project_id, decision):
+    project = get_project_or_404(project_id)
+    user = current_user._get_current_object()
+    if ActionForm().validate_on_submit():
+        if decision == "agree":
+            run_action(lambda: services.agree(project, user), _("Your school agrees to the publication."))
+        else:
+            run_action(lambda: services.withdraw(project, user), _("The project is no longer in the showcase."))
+    return redirect(url_for("projects.show_project", project_id=project.id))
+
+
+@bp.route("/showcase/<int:project_id>/recognitions", methods=["POST"])
+@access("coordinator")
+def award(project_id):
+    project, _entry = published_or_404(project_id)
+    form = AwardForm()
+    if form.validate_on_submit():
+        run_action(
+            lambda: services.award(project, current_user, RecognitionKind(form.kind.data), form.note.data or ""),
+            _("The recognition has been awarded."),
+        )
+    else:
+        flash(_("Please choose a recognition."), "danger")
+    return redirect(url_for("showcase.show_entry", project_id=project.id))
+
+
+@bp.route("/showcase/<int:project_id>/recognitions/<int:recognition_id>/delete", methods=["POST"])
+@access("coordinator")
+def remove_award(project_id, recognition_id):
+    recognition = db.session.get(Recognition, recognition_id)
+    if recognition is None or recognition.project_id != project_id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        db.session.delete(recognition)
+        db.session.commit()
+        flash(_("The recognition has been removed."), "success")
+    return redirect(url_for("showcase.show_entry", project_id=project_id))
+
+
+@bp.route("/projects/<int:project_id>/certificates")
+@access("staff")
+def list_certificates(project_id):
+    """Every participant of a completed project, each with their certificate (for the project's teachers)."""
+    project = get_project_or_404(project_id)
+    if projects.school_of(project, current_user._get_current_object()) is None or (
+        project.state is not ProjectState.completed
+    ):
+        refuse(404)
+    students, teachers = services.participants(project)
+    return render_template("showcase/certificates.html", project=project, students=students, teachers=teachers)
+
+
+@bp.route("/projects/<int:project_id>/certificate")
+@bp.route("/projects/<int:project_id>/certificates/<int:user_id>")
+@access("user")
+def certificate(project_id, user_id=None):
+    """A bilingual participation certificate (PDF): one's own, or any participant's for the project's teachers."""
+    project = get_project_or_404(project_id)
+    user = current_user._get_current_object()
+    person = user
+    if user_id is not None and user_id != user.id:
+        if projects.school_of(project, user) is None:
+            refuse(404)
+        person = db.session.get(User, user_id) or abort(404)
+    if project.state is not ProjectState.completed:
+        abort(404)
+    try:
+        data = services.certificate_for(project, person)
+    except services.ShowcaseError:
+        abort(404)
+    response = make_response(certificate_pdf(data))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{project.id}-{person.id}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
