@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User, UserRole
 from ..cities.models import Country, LinkStatus, TwinCityLink
+from ..classes.models import ClassMembership
 from ..extensions import db
+from ..i18n import current_locale
 from ..notifications.models import Notification, OutboxEmail, OutboxState
 from ..partnerships.models import PartnershipRequest, RequestState
+from ..projects.models import (
+    Milestone,
+    Project,
+    ProjectClass,
+    ProjectRevision,
+    ProjectSide,
+    ProjectState,
+    RevisionState,
+)
 from ..schools.catalog import catalog
 from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
 from ..sqltypes import utcnow
+from ..submissions.models import Submission, SubmissionStatus
 
 # Dashboards show a school's name, place and status only: leave the long texts unread.
 _CARD_COLUMNS = (School.id, School.name, School.country, School.city_id, School.status)
@@ -29,6 +43,94 @@ _MEMBERSHIPS = (
     .options(joinedload(StaffMembership.school).load_only(*_CARD_COLUMNS).joinedload(School.city))
     .order_by(StaffMembership.id)
 )
+
+
+def _project_rows(side_filter, now):
+    """Running and draft projects with what needs doing: one statement, counts as subqueries."""
+    to_review = (
+        sa.select(sa.func.count())
+        .where(Submission.project_id == Project.id, Submission.status == SubmissionStatus.submitted)
+        .scalar_subquery()
+    )
+    next_deadline = (
+        sa.select(sa.func.min(Milestone.deadline))
+        .where(Milestone.project_id == Project.id, Milestone.deadline > now)
+        .scalar_subquery()
+    )
+    waiting_change = (
+        sa.select(sa.func.count())
+        .where(
+            ProjectRevision.project_id == Project.id,
+            ProjectRevision.state == RevisionState.pending,
+            ProjectRevision.school_id != ProjectSide.school_id,
+        )
+        .scalar_subquery()
+    )
+    return (
+        sa.select(
+            Project.id,
+            Project.title_de,
+            Project.title_ru,
+            Project.state,
+            ProjectSide.confirmed_at,
+            to_review,
+            next_deadline,
+            waiting_change,
+        )
+        .join(ProjectSide, ProjectSide.project_id == Project.id)
+        .where(side_filter, Project.state.in_([ProjectState.draft, ProjectState.active]))
+        .order_by(Project.start_date, Project.id)
+    )
+
+
+def project_todos(school_ids: list[int]) -> list[dict]:
+    """For a teacher: projects of their schools with confirmations, answers, reviews and deadlines due."""
+    if not school_ids:
+        return []
+    now = utcnow()
+    rows = db.session.execute(_project_rows(ProjectSide.school_id.in_(school_ids), now)).all()
+    return [
+        {
+            "id": pid,
+            "title": title_ru if current_locale() == "ru" and title_ru else (title_de or title_ru),
+            "state": state,
+            "confirm": state is ProjectState.draft and confirmed is None,
+            "to_review": to_review,
+            "deadline": deadline,
+            "soon": deadline is not None and deadline - now < timedelta(days=7),
+            "answer_change": bool(waiting),
+        }
+        for pid, title_de, title_ru, state, confirmed, to_review, deadline, waiting in rows
+    ]
+
+
+def student_projects(user: User) -> list[dict]:
+    """A student's running projects with the next deadline (one statement)."""
+    now = utcnow()
+    next_deadline = (
+        sa.select(sa.func.min(Milestone.deadline))
+        .where(Milestone.project_id == Project.id, Milestone.deadline > now)
+        .scalar_subquery()
+    )
+    classes = sa.select(ClassMembership.class_id).where(ClassMembership.student_id == user.id)
+    rows = db.session.execute(
+        sa.select(Project.id, Project.title_de, Project.title_ru, next_deadline)
+        .where(
+            Project.id.in_(sa.select(ProjectClass.project_id).where(ProjectClass.class_id.in_(classes))),
+            Project.state == ProjectState.active,
+        )
+        .order_by(Project.start_date)
+    ).all()
+    locale = current_locale()
+    return [
+        {
+            "id": pid,
+            "title": title_ru if locale == "ru" and title_ru else (title_de or title_ru),
+            "deadline": deadline,
+            "soon": deadline is not None and deadline - now < timedelta(days=7),
+        }
+        for pid, title_de, title_ru, deadline in rows
+    ]
 
 
 def recent_notifications(user: User) -> list[Notification]:
@@ -99,6 +201,7 @@ def staff_dashboard(user: User) -> dict:
             partners.append((partnership_id, status, name, "ru" if country is Country.RU else "de"))
     return {
         "memberships": memberships,
+        "projects": project_todos([m.school_id for m in memberships if m.is_active and m.school.is_verified]),
         "pending_staff": pending_staff,
         "open_requests": open_requests,
         "partnerships": partners,
@@ -107,10 +210,10 @@ def staff_dashboard(user: User) -> dict:
 
 
 def student_dashboard(user: User) -> dict:
-    """A student's school and notifications; classes and projects join here later."""
+    """A student's school, running projects with their next deadline, and notifications."""
     school = None
     if user.school_id:
         school = db.session.scalar(
             sa.select(School).where(School.id == user.school_id).options(joinedload(School.city))
         )
-    return {"school": school, "notifications": recent_notifications(user)}
+    return {"school": school, "projects": student_projects(user), "notifications": recent_notifications(user)}
