@@ -12,7 +12,7 @@ from schoolpartners.moderation.models import Report
 from schoolpartners.notifications.services import notify
 from schoolpartners.partnerships.models import Partnership, PartnershipRequest
 from schoolpartners.permissions import RULES, allows
-from schoolpartners.projects.models import Milestone, Project, ProjectRevision, ProjectSide, Team
+from schoolpartners.projects.models import Comment, Milestone, Post, Project, ProjectRevision, ProjectSide, Team
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission
 
@@ -78,7 +78,9 @@ def sample_args(make_link, make_user, make_school):
     )
     team = Team(project_id=project.id, name="T")
     submission = Submission(milestone_id=project.milestones[0].id, project_id=project.id, student_id=student.id)
-    db.session.add_all([revision, team, submission])
+    post = Post(project_id=project.id, author_id=member.id, body="Hallo")
+    post.comments = [Comment(author_id=member.id, body="Привет")]
+    db.session.add_all([revision, team, submission, post])
     db.session.flush()
     return {
         "project_id": project.id,
@@ -87,6 +89,8 @@ def sample_args(make_link, make_user, make_school):
         "decision": "withdraw",
         "team_id": team.id,
         "submission_id": submission.id,
+        "post_id": post.id,
+        "comment_id": post.comments[0].id,
         "file_id": 999999,
         "recognition_id": 999999,
         "class_id": school_class.id,

@@ -64,6 +64,7 @@ TEXTS = {
     "recognition_awarded": _l("The foundation has recognised the project “%(title)s”. Congratulations!"),
     "report_received": _l("A post or message was reported for moderation."),
     "moderation_warning": _l("A moderator asks you to keep to the rules of respectful exchange: %(note)s"),
+    "project_announcement": _l("New announcement in “%(title)s”."),
 }
 
 
