@@ -5,12 +5,14 @@ Services never commit; the views do, once.
 
 from __future__ import annotations
 
-import io
 import json
 import secrets
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -239,21 +241,37 @@ def restore_student(student: User) -> None:
 
 
 def purge_archived(now=None) -> int:
-    """Delete the accounts archived longer ago than STUDENT_RETENTION_DAYS; returns how many."""
+    """Delete the accounts archived longer ago than STUDENT_RETENTION_DAYS, with their own work and files;
+    returns how many. Team work stays with the team's other members."""
+    from ..submissions.models import Submission, SubmissionFile, SubmissionVersion  # work builds on classes
+    from ..uploads import delete_stored
+
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["STUDENT_RETENTION_DAYS"])
     students = db.session.scalars(
         sa.select(User).where(User.role == UserRole.student, User.archived_at.is_not(None), User.archived_at < cutoff)
     ).all()
     for student in students:
+        files = db.session.scalars(
+            sa.select(SubmissionFile.storage_name)
+            .join(SubmissionVersion, SubmissionVersion.id == SubmissionFile.version_id)
+            .join(Submission, Submission.id == SubmissionVersion.submission_id)
+            .where(Submission.student_id == student.id)
+        ).all()
+        db.session.execute(sa.delete(Submission).where(Submission.student_id == student.id))
         db.session.execute(sa.delete(ClassMembership).where(ClassMembership.student_id == student.id))
         db.session.execute(sa.delete(ParentalConsent).where(ParentalConsent.student_id == student.id))
         db.session.delete(student)
+        for name in files:  # after the rows: a failed transaction leaves files, never rows without files
+            delete_stored(current_app.config["UPLOAD_DIR"], name)
     db.session.flush()
     return len(students)
 
 
-def export_student(student: User) -> bytes:
-    """A zip with the student's data as JSON (their submissions join it once projects hold work)."""
+def export_student(student: User) -> IO[bytes]:
+    """A zip with the student's data as JSON and their submissions (text and files of every version)."""
+    from ..submissions.models import Submission, SubmissionVersion  # work builds on classes
+    from ..submissions.services import team_submission_ids
+
     classes = db.session.scalars(
         sa.select(SchoolClass)
         .join(ClassMembership)
@@ -261,6 +279,12 @@ def export_student(student: User) -> bytes:
         .options(selectinload(SchoolClass.teacher_links))
     ).all()
     consents = db.session.scalars(sa.select(ParentalConsent).where(ParentalConsent.student_id == student.id)).all()
+    works = db.session.scalars(
+        sa.select(Submission)
+        .where(sa.or_(Submission.student_id == student.id, Submission.id.in_(team_submission_ids(student))))
+        .options(selectinload(Submission.versions).selectinload(SubmissionVersion.files))
+        .order_by(Submission.id)
+    ).all()
     data = {
         "display_name": student.display_name,
         "username": student.username,
@@ -279,11 +303,36 @@ def export_student(student: User) -> bytes:
             }
             for c in consents
         ],
+        "submissions": [
+            {
+                "stage": work.milestone.title_de or work.milestone.title_ru,
+                "status": work.status.value,
+                "versions": [
+                    {
+                        "number": v.number,
+                        "handed_in_at": v.created_at.isoformat(),
+                        "late": v.late,
+                        "text": v.text,
+                        "files": [f"submissions/{work.id}/{v.number}/{f.original_name}" for f in v.files],
+                    }
+                    for v in work.versions
+                ],
+            }
+            for work in works
+        ],
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    folder = Path(current_app.config["UPLOAD_DIR"])
+    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115  returned open, closed by Flask
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
-    return buffer.getvalue()
+        for work in works:
+            for version in work.versions:
+                for stored in version.files:
+                    path = folder / stored.storage_name
+                    if path.is_file():  # files are read from disk in chunks by zipfile
+                        archive.write(path, f"submissions/{work.id}/{version.number}/{stored.original_name}")
+    output.seek(0)
+    return output
 
 
 # --- parental consent ----------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, make_response, redirect, render_template, session, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -169,9 +169,12 @@ def export_student(class_id, student_id):
     """The student's data as a zip, e.g. to hand over when they leave."""
     school_class = get_class_or_404(class_id, "manage")
     student = get_student_or_404(school_class, student_id)
-    response = make_response(services.export_student(student))
-    response.headers["Content-Type"] = "application/zip"
-    response.headers["Content-Disposition"] = f'attachment; filename="student-{student.id}.zip"'
+    response = send_file(
+        services.export_student(student),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"student-{student.id}.zip",
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

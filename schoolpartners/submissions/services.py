@@ -47,6 +47,12 @@ def team_of(project: Project, student: User) -> Team | None:
     )
 
 
+def team_submission_ids(student: User) -> sa.Select:
+    """Ids of the submissions of every team the student belongs to (a subquery)."""
+    teams = sa.select(TeamMember.team_id).where(TeamMember.student_id == student.id)
+    return sa.select(Submission.id).where(Submission.team_id.in_(teams))
+
+
 def own_submission(milestone: Milestone, student: User, team: Team | None) -> Submission | None:
     """The submission the student works on for this stage (their team's for team work)."""
     if milestone.mode is MilestoneMode.mixed_teams:

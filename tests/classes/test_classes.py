@@ -171,7 +171,9 @@ def test_move_archive_restore_and_export(client, login, make_user, make_class):
     client.post(f"{base}/archive")
     assert student.archived_at is not None and not student.is_active
     assert f'/students/{student.id}"' not in client.get(f"/classes/{target.id}").get_data(as_text=True)
-    archive = zipfile.ZipFile(io.BytesIO(client.get(f"{base}/export").data))
+    response = client.get(f"{base}/export")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    response.close()
     data = json.loads(archive.read("data.json"))
     assert data["display_name"] == "Lena Schmidt" and data["classes"][0]["name"] == "10a"
     client.post(f"{base}/restore")

@@ -266,3 +266,30 @@ def test_stage_page_query_count_does_not_grow_with_submissions(app, duo, running
 def test_deadline_constant(running):
     assert running.milestones[0].deadline.tzinfo is not None
     assert datetime.now(UTC) < running.milestones[0].deadline
+
+
+def test_export_holds_the_work_and_purging_removes_it_from_disk(app, duo, running):
+    import json
+    import zipfile
+
+    from schoolpartners.classes import services as classes
+
+    student = duo["de_student"]
+    hand_in(as_user(app, student), running, running.milestones[0], "Mein Text", [("Plakat über Köln.pdf", PDF)])
+    stored = db.session.scalar(sa.select(SubmissionFile))
+    teacher = as_user(app, duo["de_teacher"])
+    response = teacher.get(f"/classes/{duo['de_class'].id}/students/{student.id}/export")
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    response.close()
+    data = json.loads(archive.read("data.json"))
+    assert data["submissions"][0]["versions"][0]["text"] == "Mein Text"
+    name = data["submissions"][0]["versions"][0]["files"][0]
+    assert name.endswith("Plakat über Köln.pdf") and archive.read(name) == PDF
+
+    classes.archive_student(student)
+    db.session.flush()
+    path = os.path.join(app.config["UPLOAD_DIR"], stored.storage_name)
+    assert os.path.exists(path)
+    later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
+    assert classes.purge_archived(now=later) == 1
+    assert not os.path.exists(path) and db.session.scalar(sa.select(Submission)) is None
