@@ -215,18 +215,34 @@ def publish_comment(project: Project, post: Post, author: User, body: str) -> Co
     return comment
 
 
+def _under_moderation(kind: str, obj) -> bool:
+    """Hidden, or reported and not decided yet: the evidence stays until the moderators have decided."""
+    from ..moderation.models import Report, ReportState
+
+    return obj.hidden_at is not None or db.session.scalar(
+        sa.select(Report.id).where(Report.kind == kind, Report.target_id == obj.id, Report.state == ReportState.open)
+    ) is not None
+
+
+UNDER_MODERATION = _l("This is being looked at by the moderators and cannot be deleted now.")
+
+
 def remove_post(post: Post, user: User) -> None:
-    """The author deletes their post; its comments go with it."""
+    """The author deletes their post; its comments go with it (not while moderators look at it)."""
     if post.author_id != user.id:
         raise WorkspaceError(_l("Only its author can delete it."))
+    if _under_moderation("post", post):
+        raise WorkspaceError(UNDER_MODERATION)
     db.session.delete(post)
     db.session.flush()
 
 
 def remove_comment(comment: Comment, user: User) -> None:
-    """The author deletes their comment."""
+    """The author deletes their comment (not while moderators look at it)."""
     if comment.author_id != user.id:
         raise WorkspaceError(_l("Only its author can delete it."))
+    if _under_moderation("comment", comment):
+        raise WorkspaceError(UNDER_MODERATION)
     db.session.delete(comment)
     db.session.flush()
 

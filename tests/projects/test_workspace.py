@@ -396,3 +396,18 @@ def test_links_to_older_posts_open_the_page_that_shows_them(app, duo, running):
     assert f'id="post-{oldest.id}"' in client.get(workspace(running, post=oldest.id)).get_data(as_text=True)
     assert f'id="post-{newest.id}"' in client.get(workspace(running, post=newest.id)).get_data(as_text=True)
     assert f'id="post-{oldest.id}"' in client.get(workspace(running, page=2)).get_data(as_text=True)
+
+
+def test_a_reported_post_cannot_be_deleted_until_the_moderators_decide(app, duo, running):
+    author, other = as_user(app, duo["de_student"]), as_user(app, duo["ru_student"])
+    write(author, running, "Strittiger Beitrag")
+    [post] = posts()
+    other.post(f"/report/post/{post.id}", data={"reason": "Обидно"})
+    report = db.session.scalar(sa.select(Report))
+    assert report.state is ReportState.open
+    author.post(f"/projects/{running.id}/posts/{post.id}/delete")
+    assert len(posts()) == 1  # the evidence stays
+    teacher = as_user(app, duo["de_teacher"])
+    teacher.post(f"/moderation/reports/{report.id}/dismiss", data={"note": ""})
+    assert author.post(f"/projects/{running.id}/posts/{post.id}/delete").status_code == 302
+    assert posts() == []
