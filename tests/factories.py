@@ -125,3 +125,11 @@ def login(client):
         return response
 
     return do
+
+
+def as_user(app, user, password: str = PASSWORD):
+    """A second test client, logged in as `user` (for journeys with several people)."""
+    other = app.test_client()
+    response = other.post("/login", data={"email": user.login_name, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return other

@@ -1,11 +1,15 @@
 """Two partner schools (Hamburg-like and St. Petersburg-like), a teacher and a class on each side."""
 
+from datetime import date
+
 import pytest
 
 from schoolpartners.cities.models import Country
-from schoolpartners.classes.models import ClassMembership, ClassTeacher, SchoolClass
+from schoolpartners.classes.models import ClassMembership, ClassTeacher, ConsentScope, ParentalConsent, SchoolClass
 from schoolpartners.extensions import db
 from schoolpartners.partnerships.models import Partnership
+from schoolpartners.projects.models import Project, ProjectClass, ProjectSide, ProjectState
+from schoolpartners.sqltypes import utcnow
 
 
 @pytest.fixture
@@ -44,3 +48,35 @@ def duo(make_school, make_user, make_city):
         "de_student": students["de"],
         "ru_student": students["ru"],
     }
+
+
+@pytest.fixture
+def make_running(duo):
+    """make_running(milestones): an active project of both classes whose students may take part."""
+
+    def make(milestones) -> Project:
+        project = Project(
+            partnership_id=duo["partnership"].id,
+            title_de="Unsere Städte",
+            title_ru="Наши города",
+            start_date=date(2026, 9, 1),
+            end_date=date(2027, 6, 1),
+            state=ProjectState.active,
+        )
+        project.sides = [
+            ProjectSide(school_id=duo["de"].id, contact_id=duo["de_teacher"].id, confirmed_at=utcnow()),
+            ProjectSide(school_id=duo["ru"].id, contact_id=duo["ru_teacher"].id, confirmed_at=utcnow()),
+        ]
+        project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
+        project.milestones = milestones
+        db.session.add(project)
+        for key in ("de_student", "ru_student"):  # the young students' parents agreed to take part
+            db.session.add(
+                ParentalConsent(
+                    student_id=duo[key].id, scope=ConsentScope.participation, recorded_by_id=duo["de_teacher"].id
+                )
+            )
+        db.session.flush()
+        return project
+
+    return make

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from schoolpartners.extensions import db
 from schoolpartners.notifications.models import Notification
 from schoolpartners.projects.models import Milestone, Project, ProjectRevision, ProjectState, RevisionState
-from tests.factories import PASSWORD
+from tests.factories import as_user
 
 FORM = {
     "title_de": "Unsere Städte",
@@ -25,12 +25,6 @@ FORM = {
 def create(client, duo, **changes):
     data = {**FORM, "classes": [duo["de_class"].id], **changes}
     return client.post(f"/projects/new?partnership={duo['partnership'].id}", data=data)
-
-
-def as_user(app, user):
-    other = app.test_client()
-    assert other.post("/login", data={"email": user.login_name, "password": PASSWORD}).status_code == 302
-    return other
 
 
 def project_of(duo) -> Project:

@@ -12,15 +12,9 @@ from schoolpartners.projects.models import Milestone, Project, ProjectClass, Pro
 from schoolpartners.showcase.models import Recognition
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission, SubmissionFile, SubmissionVersion
-from tests.factories import PASSWORD
+from tests.factories import as_user
 
 PDF = b"%PDF-1.4\n%%EOF\n"
-
-
-def as_user(app, user):
-    other = app.test_client()
-    assert other.post("/login", data={"email": user.login_name, "password": PASSWORD}).status_code == 302
-    return other
 
 
 @pytest.fixture

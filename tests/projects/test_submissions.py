@@ -8,60 +8,30 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from schoolpartners.classes.models import ConsentScope, ParentalConsent
+from schoolpartners.classes.models import ParentalConsent
 from schoolpartners.extensions import db
 from schoolpartners.notifications.models import Notification
 from schoolpartners.projects.models import (
     Milestone,
     MilestoneMode,
-    Project,
-    ProjectClass,
-    ProjectSide,
-    ProjectState,
 )
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission, SubmissionFile, SubmissionStatus
-from tests.factories import PASSWORD
+from tests.factories import as_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def running(duo):
+def running(make_running):
     """An active project with both classes and two stages: one individual, one for mixed teams."""
-    project = Project(
-        partnership_id=duo["partnership"].id,
-        title_de="Unsere Städte",
-        title_ru="Наши города",
-        start_date=date(2026, 9, 1),
-        end_date=date(2027, 6, 1),
-        state=ProjectState.active,
-    )
-    project.sides = [
-        ProjectSide(school_id=duo["de"].id, contact_id=duo["de_teacher"].id, confirmed_at=utcnow()),
-        ProjectSide(school_id=duo["ru"].id, contact_id=duo["ru_teacher"].id, confirmed_at=utcnow()),
-    ]
-    project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
     future = utcnow() + timedelta(days=10)
-    project.milestones = [
-        Milestone(title_de="Archiv", title_ru="Архив", task_de="Sucht Quellen.", deadline=future),
-        Milestone(title_de="Zeitstrahl", title_ru="Лента", deadline=future, mode=MilestoneMode.mixed_teams),
-    ]
-    db.session.add(project)
-    for key in ("de_student", "ru_student"):  # the young students' parents agreed to take part
-        db.session.add(
-            ParentalConsent(
-                student_id=duo[key].id, scope=ConsentScope.participation, recorded_by_id=duo["de_teacher"].id
-            )
-        )
-    db.session.flush()
-    return project
-
-
-def as_user(app, user):
-    other = app.test_client()
-    assert other.post("/login", data={"email": user.login_name, "password": PASSWORD}).status_code == 302
-    return other
+    return make_running(
+        [
+            Milestone(title_de="Archiv", title_ru="Архив", task_de="Sucht Quellen.", deadline=future),
+            Milestone(title_de="Zeitstrahl", title_ru="Лента", deadline=future, mode=MilestoneMode.mixed_teams),
+        ]
+    )
 
 
 def hand_in(client, project, milestone, text="", files=()):

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from schoolpartners.classes.models import ClassMembership, ClassTeacher, ConsentScope, ParentalConsent
+from schoolpartners.classes.models import ClassMembership, ClassTeacher, ParentalConsent
 from schoolpartners.extensions import db
 from schoolpartners.moderation.models import Report, ReportState
 from schoolpartners.notifications.models import Notification, OutboxEmail
@@ -14,51 +14,24 @@ from schoolpartners.projects.models import (
     Milestone,
     Post,
     Project,
-    ProjectClass,
     ProjectSide,
     ProjectState,
 )
 from schoolpartners.projects.moderation_targets import CommentTarget, PostTarget, moderators_of, scopes_for
 from schoolpartners.projects.workspace import MAX_COMMENT, MAX_POST, PER_PAGE
 from schoolpartners.sqltypes import utcnow
-from tests.factories import PASSWORD
+from tests.factories import as_user
 
 
 @pytest.fixture
-def running(duo):
+def running(make_running):
     """An active project of both classes with one stage ahead and one behind; both students may take part."""
-    project = Project(
-        partnership_id=duo["partnership"].id,
-        title_de="Unsere Städte",
-        title_ru="Наши города",
-        start_date=date(2026, 9, 1),
-        end_date=date(2027, 6, 1),
-        state=ProjectState.active,
+    return make_running(
+        [
+            Milestone(title_de="Vorbei", title_ru="Прошло", deadline=utcnow() - timedelta(days=3)),
+            Milestone(title_de="Archiv", title_ru="Архив", deadline=utcnow() + timedelta(days=10)),
+        ]
     )
-    project.sides = [
-        ProjectSide(school_id=duo["de"].id, contact_id=duo["de_teacher"].id, confirmed_at=utcnow()),
-        ProjectSide(school_id=duo["ru"].id, contact_id=duo["ru_teacher"].id, confirmed_at=utcnow()),
-    ]
-    project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
-    project.milestones = [
-        Milestone(title_de="Vorbei", title_ru="Прошло", deadline=utcnow() - timedelta(days=3)),
-        Milestone(title_de="Archiv", title_ru="Архив", deadline=utcnow() + timedelta(days=10)),
-    ]
-    db.session.add(project)
-    for key in ("de_student", "ru_student"):
-        db.session.add(
-            ParentalConsent(
-                student_id=duo[key].id, scope=ConsentScope.participation, recorded_by_id=duo["de_teacher"].id
-            )
-        )
-    db.session.flush()
-    return project
-
-
-def as_user(app, user):
-    other = app.test_client()
-    assert other.post("/login", data={"email": user.login_name, "password": PASSWORD}).status_code == 302
-    return other
 
 
 def workspace(project, **args):
