@@ -1,5 +1,6 @@
 """Page benchmarks: gunicorn with 2 workers, `wrk -t1 -c8 -d10s`, median of 3 rounds, each page
-alternating with the baseline page served the same way in the same run. One JSON line per figure."""
+alternating with the baseline page served the same way in the same run. One JSON line per figure.
+Last, the resident memory a 25 MB upload adds to the one worker of a separate gunicorn."""
 
 from __future__ import annotations
 
@@ -17,11 +18,18 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from bench.upload import MIB, csrf_token, make_pdf, memory_kib, post_file, reset_peak, worker_pid
+from schoolpartners.scale import DEMO_PROJECT_TITLE
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
 BIN = Path(sys.executable).parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 DURATION = os.environ.get("BENCH_DURATION", "10s")
+APP = "schoolpartners:create_app('Config')"
+FLASK = [str(BIN / "flask"), "--app", APP]
 
 
 def ensure_wrk() -> str:
@@ -41,6 +49,7 @@ def app_env() -> dict:
         RATELIMIT_STORAGE_URI="memory://",
         SP_DEMO_PASSWORD="demo-2026",
         BASELINE_DATABASE_URL=f"sqlite:///{WORK / 'baseline.db'}",
+        UPLOAD_DIR=str(WORK / "uploads"),
     )
     return env
 
@@ -49,19 +58,19 @@ def prepare(env: dict) -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     for name in ("app.db", "app.db-wal", "app.db-shm", "baseline.db"):
         (WORK / name).unlink(missing_ok=True)
-    flask = [str(BIN / "flask"), "--app", "schoolpartners:create_app('Config')"]
+    shutil.rmtree(WORK / "uploads", ignore_errors=True)
     for command in (["db", "upgrade"], ["load-twin-cities"], ["seed-demo"]):
         subprocess.run(
-            flask + command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            FLASK + command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
     subprocess.run(
         [sys.executable, "-c", "from bench.baseline_app import prepare; prepare()"], cwd=ROOT, env=env, check=True
     )
 
 
-def serve(target: str, port: int, env: dict) -> subprocess.Popen:
+def serve(target: str, port: int, env: dict, workers: int = 2) -> subprocess.Popen:
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
+        [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", target],
         cwd=ROOT,
         env=env,
     )
@@ -109,8 +118,18 @@ def line(name: str, value: float, baseline: float, goal: str, unit: str = "req/s
     )
 
 
+def check_page(url: str, cookie: str | None) -> None:
+    """Fail unless the page answers 200 itself: wrk counts a redirect (say, to the login) as a success."""
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    response = urllib.request.urlopen(request, timeout=30)
+    if response.status != 200 or response.url != url:
+        raise RuntimeError(f"{url} answered {response.status} at {response.url}, not 200")
+
+
 def measure(wrk_path: str, base_url: str, pages: dict) -> dict[str, tuple[float, float]]:
     """Median requests/s of each page and of the baseline measured right before it, over ROUNDS rounds."""
+    for url, page_cookie, _goal in pages.values():
+        check_page(url, page_cookie)
     results = {name: [] for name in pages}
     for _ in range(ROUNDS):
         for name, (url, page_cookie, _goal) in pages.items():
@@ -123,11 +142,62 @@ def measure(wrk_path: str, base_url: str, pages: dict) -> dict[str, tuple[float,
     }
 
 
+def project_ids(env: dict) -> tuple[int, int, int]:
+    """The demo Hamburg project, its stage with the most submissions, and its first individual stage."""
+    engine = sa.create_engine(env["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            project = conn.scalar(sa.text("SELECT id FROM project WHERE title_de = :t"), {"t": DEMO_PROJECT_TITLE})
+            busiest = conn.scalar(
+                sa.text(
+                    "SELECT milestone_id FROM submission WHERE project_id = :p GROUP BY milestone_id"
+                    " ORDER BY count(*) DESC, milestone_id LIMIT 1"
+                ),
+                {"p": project},
+            )
+            individual = conn.scalar(
+                sa.text(
+                    "SELECT id FROM milestone WHERE project_id = :p AND mode = 'individual'"
+                    " ORDER BY deadline, id LIMIT 1"
+                ),
+                {"p": project},
+            )
+    finally:
+        engine.dispose()
+    return project, busiest, individual
+
+
+def upload_memory(env: dict, project: int, stage: int) -> tuple[float, float | None]:
+    """MiB by which one 25 MB PDF upload grows the worker's resident memory (after - before) and its peak
+    (None where the peak cannot be reset), in a gunicorn with one worker, after a warm-up upload of 1 MB."""
+    server = serve(APP, 8433, env, workers=1)
+    try:
+        base = "http://127.0.0.1:8433"
+        cookie = login_cookie(base, "student.spb@example.org", "demo-2026")
+        url = f"{base}/projects/{project}/milestones/{stage}"
+        small = make_pdf(WORK / "warm-up-1mb.pdf", MIB)
+        large = make_pdf(WORK / "upload-25mb.pdf", 25 * MIB)  # exactly MAX_UPLOAD_BYTES: allowed
+        fields = {"text": "Bench: Quellen aus dem Archiv"}
+        post_file(url, cookie, {"csrf_token": csrf_token(url, cookie), **fields}, "files", small)
+        token = csrf_token(url, cookie)
+        worker = worker_pid(server.pid)
+        peak_reset = reset_peak(worker)
+        before = memory_kib(worker)
+        post_file(url, cookie, {"csrf_token": token, **fields}, "files", large)
+        after, peak = memory_kib(worker), memory_kib(worker, "VmHWM")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        for name in ("warm-up-1mb.pdf", "upload-25mb.pdf"):
+            (WORK / name).unlink(missing_ok=True)
+    return (after - before) / 1024, (peak - before) / 1024 if peak_reset else None
+
+
 def main() -> None:
     wrk_path = ensure_wrk()
     env = app_env()
     prepare(env)
-    app = serve("schoolpartners:create_app('Config')", 8431, env)
+    app = serve(APP, 8431, env)
     baseline = serve("bench.baseline_app:create_app()", 8432, env)
     try:
         app_url, base_url = "http://127.0.0.1:8431", "http://127.0.0.1:8432/"
@@ -144,9 +214,8 @@ def main() -> None:
         for name, (value, base) in measure(wrk_path, base_url, pages).items():
             print(line(name, value, base, pages[name][2]), flush=True)
         small = measure(wrk_path, base_url, scaling)
-        flask = [str(BIN / "flask"), "--app", "schoolpartners:create_app('Config')"]
         subprocess.run(
-            flask + ["seed-scale", "--schools", "10000"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+            FLASK + ["seed-scale", "--schools", "10000"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
         )
         time.sleep(3)  # past CATALOG_RECHECK_SECONDS (2 s): the workers now see the other process's change
         for url, page_cookie, _goal in scaling.values():  # let both workers reload their catalogue
@@ -158,6 +227,32 @@ def main() -> None:
             print(line(f"{name}_10k_schools", value, base, scaling[name][2]), flush=True)
         for name, (value, _base) in large.items():
             print(line(f"{name}_scaling_demo_to_10k", value, small[name][0], "ratio >= 0.8"), flush=True)
+        seeded = subprocess.run(
+            FLASK + ["seed-project-scale", "--members", "200", "--submissions", "2000"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        print(f"bench: {seeded.stdout.strip()}", file=sys.stderr)
+        project, busiest, individual = project_ids(env)
+        big_project = {
+            "project_page_200_members_2000_submissions": (f"{app_url}/projects/{project}", teacher, "ratio >= 0.2"),
+            "stage_page_2000_submissions": (
+                f"{app_url}/projects/{project}/milestones/{busiest}",
+                teacher,
+                "ratio >= 0.2",
+            ),
+        }
+        for name, (value, base) in measure(wrk_path, base_url, big_project).items():
+            print(line(name, value, base, big_project[name][2]), flush=True)
+        growth, peak = upload_memory(env, project, individual)
+        print(line("upload_25mb_rss_growth", growth, 10, "ratio < 1", unit="MB"), flush=True)
+        if peak is None:
+            print("bench: the worker's peak memory cannot be reset here; no peak figure", file=sys.stderr)
+        else:
+            print(line("upload_25mb_peak_rss_growth", peak, 10, "ratio < 1", unit="MB"), flush=True)
     finally:
         for process in (app, baseline):
             process.send_signal(signal.SIGTERM)

@@ -44,6 +44,24 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{added} schools added.")
 
+    @app.cli.command("seed-project-scale")
+    @click.option("--members", default=200, show_default=True, help="Members the demo project should have.")
+    @click.option("--submissions", default=2000, show_default=True, help="Submissions it should have.")
+    def seed_project_scale_command(members, submissions):
+        """Grow the demo Hamburg – St. Petersburg project to many members and submissions (for benchmarks)."""
+        from .scale import MissingDemoProject, seed_project_scale
+
+        try:
+            counts = seed_project_scale(members, submissions)
+        except MissingDemoProject as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        click.echo(
+            f"{counts['students_added']} students, {counts['stages_added']} stages and "
+            f"{counts['submissions_added']} submissions added: the project has {counts['members']} members "
+            f"and {counts['submissions']} submissions."
+        )
+
     @app.cli.command("expire-requests")
     def expire_requests_command():
         """Mark partnership requests older than 60 days as expired (run daily)."""

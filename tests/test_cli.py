@@ -124,3 +124,72 @@ def test_demo_projects_run_and_the_cologne_student_sees_nothing_of_hamburg(app, 
 def test_purge_archived_command(runner):
     result = runner.invoke(args=["purge-archived"])
     assert result.exit_code == 0 and "0 archived student accounts deleted." in result.output
+
+
+def test_seed_project_scale_grows_the_demo_project_whose_pages_still_render(app, runner, client):
+    from schoolpartners.classes.models import ClassMembership, ClassTeacher
+    from schoolpartners.classes.services import needs_consent
+    from schoolpartners.projects.models import Project
+    from schoolpartners.scale import DEMO_PROJECT_TITLE
+    from schoolpartners.submissions.models import Feedback, Submission, SubmissionVersion
+
+    app.config["DEMO_PASSWORD"] = "demo-2026"
+    missing = runner.invoke(args=["seed-project-scale", "--members", "30", "--submissions", "60"])
+    assert missing.exit_code == 1 and "flask seed-demo" in missing.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    runner.invoke(args=["seed-demo"])
+    project = db.session.scalar(sa.select(Project).where(Project.title_de == DEMO_PROJECT_TITLE))
+    class_ids = [link.class_id for link in project.class_links]
+
+    def counts():
+        students = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(ClassMembership.student_id))).where(
+                ClassMembership.class_id.in_(class_ids)
+            )
+        )
+        teachers = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(ClassTeacher.user_id))).where(ClassTeacher.class_id.in_(class_ids))
+        )
+        return students + teachers, db.session.scalar(
+            sa.select(sa.func.count()).select_from(Submission).where(Submission.project_id == project.id)
+        )
+
+    def feedback():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Feedback))
+
+    assert counts() == (24, 8)  # the demo's students and teachers, and its hand-ins for the first stage
+    demo_feedback = feedback()
+    result = runner.invoke(args=["seed-project-scale", "--members", "30", "--submissions", "60"])
+    assert result.exit_code == 0, result.output
+    assert "the project has 30 members and 60 submissions" in result.output and counts() == (30, 60)
+    added = db.session.scalars(sa.select(User).where(User.username_key.like("bench.student.%"))).all()
+    assert len(added) == 6 and {s.school_id for s in added} == {side.school_id for side in project.sides}
+    assert not any(needs_consent(s) for s in added)
+    versions = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SubmissionVersion)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .where(Submission.project_id == project.id)
+    )
+    assert versions == 60 and demo_feedback < feedback() < demo_feedback + 52
+    assert len(set(db.session.scalars(sa.select(Submission.status)))) == 3
+    again = runner.invoke(args=["seed-project-scale", "--members", "30", "--submissions", "60"])
+    assert again.exit_code == 0 and counts() == (30, 60)
+    # 26 students and 4 individual stages leave 44 free places: 90 more submissions need 2 more stages
+    more = runner.invoke(args=["seed-project-scale", "--members", "30", "--submissions", "150"])
+    assert "0 students, 2 stages and 90 submissions added" in more.output and counts() == (30, 150)
+    db.session.refresh(project)
+    assert len(project.milestones) == 9
+
+    client.post("/login", data={"email": "teacher.hamburg@example.org", "password": "demo-2026"})
+    response = client.get(f"/projects/{project.id}?lang=de")
+    assert response.status_code == 200 and DEMO_PROJECT_TITLE in response.get_data(as_text=True)
+    busiest, count = db.session.execute(
+        sa.select(Submission.milestone_id, sa.func.count())
+        .where(Submission.project_id == project.id)
+        .group_by(Submission.milestone_id)
+        .order_by(sa.func.count().desc())
+        .limit(1)
+    ).one()
+    stage = client.get(f"/projects/{project.id}/milestones/{busiest}?lang=en")
+    assert stage.status_code == 200 and f"{count} submissions" in stage.get_data(as_text=True)
