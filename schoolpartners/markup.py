@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from flask import Flask
 from markdown_it import MarkdownIt
@@ -37,11 +39,19 @@ _cleaner = nh3.Cleaner(
 )
 
 
+@lru_cache(maxsize=2048)
+def _render(text: str) -> str:
+    return _cleaner.clean(_markdown.render(text))
+
+
 def render_markdown(text: str | None) -> Markup:
-    """User-written Markdown as safe HTML (no raw HTML, no images, links only to http, https and mailto)."""
+    """User-written Markdown as safe HTML (no raw HTML, no images, links only to http, https and mailto).
+
+    The result depends on the text alone, so it is kept per process (a project page shows dozens of texts).
+    """
     if not text:
         return Markup("")
-    return Markup(_cleaner.clean(_markdown.render(text)))  # noqa: S704  sanitised by nh3 with an allow-list
+    return Markup(_render(text))  # noqa: S704  sanitised by nh3 with an allow-list
 
 
 def init_app(app: Flask) -> None:

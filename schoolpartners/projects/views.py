@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
@@ -19,6 +20,7 @@ from ..classes.models import ClassMembership, SchoolClass
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_locale
+from ..lru import LRU
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from ..schools.models import MembershipStatus, School, StaffMembership
@@ -32,17 +34,21 @@ bp = Blueprint("projects", __name__)
 PER_PAGE = 20
 
 
-def get_project_or_404(project_id: int) -> Project:
-    project = db.session.scalar(
-        sa.select(Project)
-        .where(Project.id == project_id)
-        .options(
-            selectinload(Project.sides).joinedload(ProjectSide.school).joinedload(School.city),
-            selectinload(Project.sides).joinedload(ProjectSide.contact),
-            selectinload(Project.class_links).joinedload(ProjectClass.school_class),
-            selectinload(Project.milestones),
-        )
+# Built once: a project page loads the project with its sides, classes and stages in four statements.
+_PROJECT = (
+    sa.select(Project)
+    .where(Project.id == sa.bindparam("project_id"))
+    .options(
+        selectinload(Project.sides).joinedload(ProjectSide.school).joinedload(School.city),
+        selectinload(Project.sides).joinedload(ProjectSide.contact),
+        selectinload(Project.class_links).joinedload(ProjectClass.school_class),
+        selectinload(Project.milestones),
     )
+)
+
+
+def get_project_or_404(project_id: int) -> Project:
+    project = db.session.scalar(_PROJECT, {"project_id": project_id})
     if project is None:
         abort(404)
     if not services.can_view(project, current_user._get_current_object()):
@@ -171,6 +177,28 @@ def _prefill(form: ProjectForm, template) -> None:
     form.working_languages.data = list(template.working_languages)
 
 
+_bodies = LRU(500)
+
+
+def project_body(project: Project, can_edit: bool) -> Markup:
+    """Texts and stages, rendered once per version of them, language, time zone and editing right.
+
+    The key holds the texts and stages themselves (comparing them costs far less than rendering them).
+    """
+    stages = tuple(
+        (m.id, m.deadline, m.mode, m.title_de, m.title_ru, m.task_de, m.task_ru) for m in project.milestones
+    )
+    zones = tuple(side.school.city.zone for side in project.sides)
+    texts = (project.description_de, project.description_ru, project.goals_de, project.goals_ru)
+    key = (project.id, current_locale(), str(get_timezone()), can_edit, zones, texts, stages)
+    html = _bodies.get(key)
+    if html is None:
+        html = _bodies[key] = Markup(  # noqa: S704  rendered by Jinja with autoescaping
+            render_template("projects/_body.html", project=project, can_edit=can_edit)
+        )
+    return html
+
+
 @bp.route("/projects/<int:project_id>")
 @access("user")
 def show_project(project_id):
@@ -189,9 +217,11 @@ def show_project(project_id):
         contact_form = ChoiceForm(_("New contact person"), [(u.id, u.display_name) for u in staff_users(own)])
     from ..showcase.services import entry_of  # the showcase builds on projects, not the other way round
 
+    can_edit = own_side is not None and project.state in (ProjectState.draft, ProjectState.active)
     return render_template(
         "projects/show.html",
         project=project,
+        body=project_body(project, can_edit),
         entry=entry_of(project) if project.state is ProjectState.completed else None,
         own_side=own_side,
         revision=revision,
