@@ -1,10 +1,12 @@
 """Languages, locale and time-zone selection, and formatting helpers for templates."""
 
 from datetime import datetime
-from zoneinfo import available_timezones
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
+from babel import dates as babel_dates
 from flask import Flask, after_this_request, flash, g, request
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -100,8 +102,18 @@ def apply_lang_param() -> None:
         db.session.commit()
 
 
+@lru_cache(maxsize=16384)
+def _format_instant(value: datetime, fmt: str, zone: str, locale: str) -> str:
+    return babel_dates.format_datetime(value, fmt, tzinfo=ZoneInfo(zone), locale=locale)
+
+
 def _datetime(value: datetime | None, fmt: str = "medium") -> str:
-    return "" if value is None else format_datetime(value, fmt)
+    """An instant in the viewer's time zone and language; lists show the same instants again and again."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        return format_datetime(value, fmt)
+    return _format_instant(value, fmt, str(get_timezone()), current_locale())
 
 
 def _date(value, fmt: str = "medium") -> str:

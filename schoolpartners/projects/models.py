@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..accounts.models import User
 from ..classes.models import SchoolClass
@@ -76,6 +76,9 @@ class Project(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     state_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Moves with every change to the project, its sides, classes or stages (see bump_versions below):
+    # rendered parts of the project page are kept per version.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     partnership: Mapped[Partnership] = relationship()
     sides: Mapped[list[ProjectSide]] = relationship(
@@ -243,3 +246,29 @@ class Comment(db.Model):
 
     post: Mapped[Post] = relationship(back_populates="comments")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+
+
+_PARTS = (ProjectSide, ProjectClass, Milestone)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def bump_versions(session: Session, _context, _instances) -> None:
+    """Count a change of a project or of one of its parts (sides, classes, stages) as a new version."""
+    bumped: set[int] = set()
+    for obj in list(session.dirty):
+        if isinstance(obj, Project) and session.is_modified(obj):
+            obj.version = (obj.version or 0) + 1
+            bumped.add(obj.id)
+    touched = {
+        obj.project_id
+        for obj in list(session.new) + list(session.dirty) + list(session.deleted)
+        if isinstance(obj, _PARTS) and obj.project_id is not None
+    }
+    for project_id in touched - bumped:
+        project = session.identity_map.get(sa.inspect(Project).identity_key_from_primary_key((project_id,)))
+        if project is not None and project not in session.deleted:
+            project.version = (project.version or 0) + 1  # flushed with the change itself
+        else:
+            session.connection().execute(
+                sa.update(Project).where(Project.id == project_id).values(version=Project.version + 1)
+            )

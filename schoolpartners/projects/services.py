@@ -25,6 +25,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
 from ..partnerships.models import Partnership, PartnershipStatus
+from ..schools.models import MembershipStatus, StaffMembership
 from ..schools.services import staff_ids, staff_users
 from ..sqltypes import utcnow
 from .models import (
@@ -60,14 +61,29 @@ class ProjectError(DomainError):
 # --- who may do what -----------------------------------------------------------------------------------
 
 
+_STAFF_SCHOOL = (
+    sa.select(StaffMembership.school_id)
+    .where(
+        StaffMembership.user_id == sa.bindparam("user_id"),
+        StaffMembership.school_id.in_(sa.bindparam("school_ids", expanding=True)),
+        StaffMembership.status == MembershipStatus.active,
+    )
+    .limit(1)
+)
+
+
 def school_of(project: Project, user: User) -> int | None:
-    """The id of the user's school among the project's two schools (confirmed staff), if any."""
+    """The id of the user's school among the project's two schools (confirmed staff), if any.
+
+    Asked several times per request (permission, page, forms): one query, remembered on the loaded project.
+    """
     if not user.is_authenticated or not user.is_staff:
         return None
-    for side in project.sides:
-        if user.id in staff_ids(side.school_id):
-            return side.school_id
-    return None
+    known = project.__dict__.setdefault("_staff_school", {})
+    if user.id not in known:
+        school_ids = [side.school_id for side in project.sides]
+        known[user.id] = db.session.scalar(_STAFF_SCHOOL, {"user_id": user.id, "school_ids": school_ids})
+    return known[user.id]
 
 
 def student_member(project: Project, user: User) -> bool:
@@ -129,8 +145,6 @@ def _notify_side(project: Project, side: ProjectSide, kind: str, **params) -> No
 
 def partnerships_of(user: User) -> list[Partnership]:
     """The active partnerships of the user's schools (where projects can start)."""
-    from ..schools.models import MembershipStatus, StaffMembership
-
     mine = sa.select(StaffMembership.school_id).where(
         StaffMembership.user_id == user.id, StaffMembership.status == MembershipStatus.active
     )

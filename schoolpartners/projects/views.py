@@ -41,8 +41,6 @@ _PROJECT = (
     .options(
         selectinload(Project.sides).joinedload(ProjectSide.school).joinedload(School.city),
         selectinload(Project.sides).joinedload(ProjectSide.contact),
-        selectinload(Project.class_links).joinedload(ProjectClass.school_class),
-        selectinload(Project.milestones),
     )
 )
 
@@ -181,16 +179,9 @@ _bodies = LRU(500)
 
 
 def project_body(project: Project, can_edit: bool) -> Markup:
-    """Texts and stages, rendered once per version of them, language, time zone and editing right.
-
-    The key holds the texts and stages themselves (comparing them costs far less than rendering them).
-    """
-    stages = tuple(
-        (m.id, m.deadline, m.mode, m.title_de, m.title_ru, m.task_de, m.task_ru) for m in project.milestones
-    )
-    zones = tuple(side.school.city.zone for side in project.sides)
-    texts = (project.description_de, project.description_ru, project.goals_de, project.goals_ru)
-    key = (project.id, current_locale(), str(get_timezone()), can_edit, zones, texts, stages)
+    """Texts, classes and stages, rendered once per project version, language, time zone and editing right
+    (the stages and classes are read only when it is rendered)."""
+    key = (project.id, project.version, current_locale(), str(get_timezone()), can_edit)
     html = _bodies.get(key)
     if html is None:
         html = _bodies[key] = Markup(  # noqa: S704  rendered by Jinja with autoescaping

@@ -219,9 +219,15 @@ def _under_moderation(kind: str, obj) -> bool:
     """Hidden, or reported and not decided yet: the evidence stays until the moderators have decided."""
     from ..moderation.models import Report, ReportState
 
-    return obj.hidden_at is not None or db.session.scalar(
-        sa.select(Report.id).where(Report.kind == kind, Report.target_id == obj.id, Report.state == ReportState.open)
-    ) is not None
+    return (
+        obj.hidden_at is not None
+        or db.session.scalar(
+            sa.select(Report.id).where(
+                Report.kind == kind, Report.target_id == obj.id, Report.state == ReportState.open
+            )
+        )
+        is not None
+    )
 
 
 UNDER_MODERATION = _l("This is being looked at by the moderators and cannot be deleted now.")

@@ -63,26 +63,40 @@ def show_milestone(project_id, milestone_id):
         return _student_stage(project, milestone, user)
     if projects.school_of(project, user) is None:
         refuse(404)  # the foundation sees projects, not the work of minors
-    query = sa.select(Submission).where(Submission.milestone_id == milestone.id)
     status = request.args.get("status", "")
-    if status in SubmissionStatus.__members__:
-        query = query.where(Submission.status == SubmissionStatus[status])
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    chosen = SubmissionStatus[status] if status in SubmissionStatus.__members__ else None
     number = page_number(request.args.get("page"))
-    items = db.session.scalars(
-        query.options(joinedload(Submission.student), joinedload(Submission.team))
-        .order_by(Submission.updated_at.desc(), Submission.id.desc())
-        .limit(PER_PAGE)
-        .offset((number - 1) * PER_PAGE)
-    ).all()
+    total, rows = stage_rows(milestone.id, chosen, number)
     return render_template(
         "submissions/stage.html",
         project=project,
         milestone=milestone,
-        page=Page(items, number, PER_PAGE, total),
+        page=Page(rows, number, PER_PAGE, total),
         status=status,
         statuses=list(SubmissionStatus),
+        link=url_for("submissions.show_submission", submission_id=0)[:-1],
+        badge_class={"accepted": "success", "needs_revision": "warning", "submitted": "info"},
     )
+
+
+def stage_rows(milestone_id: int, status: SubmissionStatus | None, number: int) -> tuple[int, list]:
+    """One page of a stage's submissions as plain rows (id, status, late, when, student, team): two statements."""
+    where = [Submission.milestone_id == milestone_id]
+    if status is not None:
+        where.append(Submission.status == status)
+    total = db.session.scalar(sa.select(sa.func.count(Submission.id)).where(*where))
+    rows = db.session.execute(
+        sa.select(
+            Submission.id, Submission.status, Submission.late, Submission.updated_at, User.display_name, Team.name
+        )
+        .outerjoin(User, User.id == Submission.student_id)
+        .outerjoin(Team, Team.id == Submission.team_id)
+        .where(*where)
+        .order_by(Submission.updated_at.desc(), Submission.id.desc())
+        .limit(PER_PAGE)
+        .offset((number - 1) * PER_PAGE)
+    ).all()
+    return total, rows
 
 
 def _student_stage(project, milestone, student):

@@ -214,6 +214,29 @@ def test_project_page_query_count_is_fixed(client, login, app, duo, queries):
             Milestone(project_id=project_id, title_de=f"Etappe {n}", deadline=datetime(2027, 2, 1, tzinfo=UTC))
         )
     db.session.flush()
+    client.get(url)  # the stages changed: texts and stages are rendered once more
     queries.statements.clear()
     client.get(url)
-    assert queries.count == few <= 9, queries.statements
+    assert queries.count == few <= 7, queries.statements
+
+
+def test_changes_to_stages_show_at_once_although_the_page_body_is_kept(client, login, app, duo):
+    login(duo["de_teacher"])
+    project = activate(client, app, duo)
+    url = f"/projects/{project.id}"
+    client.post(
+        f"{url}/milestones/new",
+        data={"title_de": "Archivbesuch", "day": "2027-02-01", "hour": "10:00", "mode": "individual"},
+    )
+    assert "Archivbesuch" in client.get(url).get_data(as_text=True)
+    milestone = db.session.scalar(sa.select(Milestone).where(Milestone.title_de == "Archivbesuch"))
+    version = db.session.get(Project, project.id).version
+    client.post(
+        f"{url}/milestones/{milestone.id}/edit",
+        data={"title_de": "Besuch im Staatsarchiv", "day": "2027-02-01", "hour": "10:00", "mode": "individual"},
+    )
+    html = client.get(url).get_data(as_text=True)
+    assert "Besuch im Staatsarchiv" in html and "Archivbesuch" not in html
+    assert db.session.get(Project, project.id).version > version
+    client.post(f"{url}/milestones/{milestone.id}/delete")
+    assert "Besuch im Staatsarchiv" not in client.get(url).get_data(as_text=True)
