@@ -46,7 +46,7 @@ _MEMBERSHIPS = (
 
 
 def _project_rows(side_filter, now):
-    """Running and draft projects with what needs doing: one statement, counts as subqueries."""
+    """Running and draft projects with what needs doing: one statement, counts as subqueries (built once)."""
     to_review = (
         sa.select(sa.func.count())
         .where(Submission.project_id == Project.id, Submission.status == SubmissionStatus.submitted)
@@ -83,12 +83,18 @@ def _project_rows(side_filter, now):
     )
 
 
+_PROJECT_TODOS = _project_rows(
+    ProjectSide.school_id.in_(sa.bindparam("school_ids", expanding=True)),
+    sa.bindparam("now", type_=Milestone.deadline.type),
+)
+
+
 def project_todos(school_ids: list[int]) -> list[dict]:
     """For a teacher: projects of their schools with confirmations, answers, reviews and deadlines due."""
     if not school_ids:
         return []
     now = utcnow()
-    rows = db.session.execute(_project_rows(ProjectSide.school_id.in_(school_ids), now)).all()
+    rows = db.session.execute(_PROJECT_TODOS, {"school_ids": school_ids, "now": now}).all()
     return [
         {
             "id": pid,
