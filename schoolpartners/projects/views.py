@@ -39,7 +39,10 @@ _PROJECT = (
     sa.select(Project)
     .where(Project.id == sa.bindparam("project_id"))
     .options(
-        selectinload(Project.sides).joinedload(ProjectSide.school).joinedload(School.city),
+        selectinload(Project.sides)
+        .joinedload(ProjectSide.school)
+        .load_only(School.id, School.name, School.country, School.city_id, School.status)
+        .joinedload(School.city),
         selectinload(Project.sides).joinedload(ProjectSide.contact),
     )
 )
@@ -203,9 +206,6 @@ def show_project(project_id):
         .options(joinedload(ProjectRevision.proposed_by))
     )
     own_side = project.side_of_school(own) if own else None
-    contact_form = None
-    if own_side is not None:
-        contact_form = ChoiceForm(_("New contact person"), [(u.id, u.display_name) for u in staff_users(own)])
     from ..showcase.services import entry_of  # the showcase builds on projects, not the other way round
 
     can_edit = own_side is not None and project.state in (ProjectState.draft, ProjectState.active)
@@ -217,8 +217,6 @@ def show_project(project_id):
         own_side=own_side,
         revision=revision,
         locale=current_locale(),
-        contact_form=contact_form,
-        reason_form=ReasonForm(),
         form=ActionForm(),
     )
 
@@ -304,25 +302,27 @@ def cancel_project(project_id):
     return redirect(url_for("projects.show_project", project_id=project_id))
 
 
-@bp.route("/projects/<int:project_id>/contact", methods=["POST"])
+@bp.route("/projects/<int:project_id>/contact", methods=["GET", "POST"])
 @access("staff")
 def replace_contact(project_id):
+    """Name another fixed contact person for one's own school (never none: a replacement is chosen)."""
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
     own = services.school_of(project, user)
-    if own is None:
+    if own is None or project.state not in (ProjectState.draft, ProjectState.active):
         refuse(404)
     people = staff_users(own)
     form = ChoiceForm(_("New contact person"), [(u.id, u.display_name) for u in people])
     if form.validate_on_submit():
         new = next(u for u in people if str(u.id) == form.choice.data)
-        run_action(
+        if run_action(
             lambda: services.replace_contact(project, user, new),
             _("%(name)s is now your school's contact person for this project.", name=new.display_name),
-        )
-    else:
+        ):
+            return redirect(url_for("projects.show_project", project_id=project_id))
+    elif request.method == "POST":
         flash(_("Please choose a colleague from the list."), "danger")
-    return redirect(url_for("projects.show_project", project_id=project_id))
+    return render_template("projects/contact.html", project=project, form=form)
 
 
 @bp.route(

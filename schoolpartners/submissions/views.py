@@ -15,7 +15,7 @@ from ..forms import ActionForm
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from ..projects import services as projects
-from ..projects.models import Team, TeamMember
+from ..projects.models import Milestone, Team, TeamMember
 from ..projects.views import get_project_or_404
 from ..uploads import UploadError, send_stored
 from . import services
@@ -28,7 +28,9 @@ PER_PAGE = 25
 
 def get_milestone_or_404(project_id: int, milestone_id: int):
     project = get_project_or_404(project_id)
-    milestone = next((m for m in project.milestones if m.id == milestone_id), None)
+    milestone = db.session.scalar(
+        sa.select(Milestone).where(Milestone.id == milestone_id, Milestone.project_id == project.id)
+    )
     if milestone is None:
         abort(404)
     return project, milestone

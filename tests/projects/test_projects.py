@@ -240,3 +240,17 @@ def test_changes_to_stages_show_at_once_although_the_page_body_is_kept(client, l
     assert db.session.get(Project, project.id).version > version
     client.post(f"{url}/milestones/{milestone.id}/delete")
     assert "Besuch im Staatsarchiv" not in client.get(url).get_data(as_text=True)
+
+
+def test_the_contact_person_is_replaced_by_naming_a_colleague(client, login, app, duo, make_user):
+    login(duo["de_teacher"])
+    project = activate(client, app, duo)
+    colleague = make_user("teacher", school=duo["de"], display_name="Mehmet Yılmaz")
+    page = client.get(f"/projects/{project.id}/contact?lang=en")
+    assert page.status_code == 200 and "Mehmet Yılmaz" in page.get_data(as_text=True)
+    client.post(f"/projects/{project.id}/contact", data={"choice": "999999"})
+    assert project.side_of_school(duo["de"].id).contact_id == duo["de_teacher"].id  # nobody is not an option
+    client.post(f"/projects/{project.id}/contact", data={"choice": colleague.id})
+    db.session.refresh(project)
+    assert project.side_of_school(duo["de"].id).contact_id == colleague.id
+    assert as_user(app, duo["ru_teacher"]).get(f"/projects/{project.id}/contact").status_code == 200
