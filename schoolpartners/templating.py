@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from .cities.models import LinkStatus
 from .i18n import current_locale
+from .lru import LRU
 from .notifications.services import render_text
 
 
@@ -42,6 +43,21 @@ def option_tags(options, selected) -> Markup:
         mark = " selected" if value == selected else ""
         tags.append(f'<option value="{escape(value)}"{mark}>{escape(text)}</option>')
     return Markup("".join(tags))  # noqa: S704  every value and text is escaped above
+
+
+_chrome = LRU(2000)
+
+
+@pass_context
+def chrome(context, part: str) -> Markup:
+    """The footer, and the top bar for visitors, rendered once per language (and address, for the top bar's
+    language links): they are on every page and hold nothing personal (no forms, no names)."""
+    key = (part, context["locale"], request.full_path if part == "header" else "")
+    html = _chrome.get(key)
+    if html is None:
+        template = context.environment.get_template(f"layout/{part}.html")
+        html = _chrome[key] = Markup(template.render(context.get_all()))  # noqa: S704  Jinja with autoescaping
+    return html
 
 
 def render_notification(note) -> str:
@@ -89,5 +105,6 @@ def init_app(app: Flask) -> None:
         LinkStatus=LinkStatus,
         nav_url=nav_url,
         option_tags=option_tags,
+        chrome=chrome,
     )
     app.context_processor(_context)

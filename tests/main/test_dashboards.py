@@ -195,3 +195,14 @@ def test_dashboards_list_project_todos_and_deadlines(app, client, login, make_us
     login(student)
     html = client.get("/dashboard?lang=en").get_data(as_text=True)
     assert "Laufend" in html and "Entwurf" not in html and "next deadline" in html
+
+
+def test_the_visitors_top_bar_is_kept_per_language_and_address_but_never_for_users(client, login, make_user):
+    ru = client.get("/schools?lang=ru").get_data(as_text=True)
+    assert "Войти" in ru and 'href="/schools?lang=de"' in ru
+    de = client.get("/privacy?lang=de").get_data(as_text=True)
+    assert "Anmelden" in de and 'href="/privacy?lang=ru"' in de and "Войти" not in de
+    user = make_user("teacher", display_name="Anna Becker")
+    login(user)
+    html = client.get("/privacy?lang=de").get_data(as_text=True)
+    assert "Anna Becker" in html and "Abmelden" in html and "Anmelden" not in html
