@@ -12,7 +12,7 @@ from flask import current_app
 
 from . import demo_schools
 from .accounts.models import User, UserRole, fold
-from .accounts.services import hash_password
+from .accounts.services import find_by_login, hash_password
 from .cities.models import City, Country, LinkStatus, TwinCityLink
 from .cities.services import load_twin_cities
 from .demo_classes import seed_classes
@@ -200,25 +200,21 @@ OTHER_STAFF = [
 ]
 
 
-def _user(email: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.email_key == email))
-
-
 def seed_partnerships(schools: dict[str, School]) -> None:
     """Hamburg and St. Petersburg are partners; requests are open in both directions."""
     hamburg, spb = schools["Gymnasium Am Elbufer"], schools["Школа № 2107 с углублённым изучением немецкого языка"]
     partnership = Partnership(
         german_school_id=hamburg.id,
         russian_school_id=spb.id,
-        german_contact_id=_user("teacher.hamburg@example.org").id,
-        russian_contact_id=_user("teacher.spb@example.org").id,
+        german_contact_id=find_by_login("teacher.hamburg@example.org").id,
+        russian_contact_id=find_by_login("teacher.spb@example.org").id,
         status=PartnershipStatus.active,
         status_changed_at=utcnow(),
     )
     db.session.add(partnership)
     db.session.flush()
     db.session.add(
-        PartnershipEvent(partnership_id=partnership.id, kind="started", by_id=_user("admin.spb@example.org").id)
+        PartnershipEvent(partnership_id=partnership.id, kind="started", by_id=find_by_login("admin.spb@example.org").id)
     )
     requests = [
         (
@@ -243,7 +239,7 @@ def seed_partnerships(schools: dict[str, School]) -> None:
                 from_school_id=a.id,
                 to_school_id=b.id,
                 pair_key=f"{min(a.id, b.id)}-{max(a.id, b.id)}",
-                sender_id=_user(email).id,
+                sender_id=find_by_login(email).id,
                 message_de=message_de,
                 message_ru=message_ru,
                 topics_mask=TOPICS.mask(["history", "environment"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .accounts.models import User, UserRole
+from .accounts.services import find_by_login
 from .classes.models import (
     ClassMembership,
     ClassPartnership,
@@ -42,10 +43,6 @@ CLASSES = [
 ]
 
 
-def _user(email: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.email_key == email))
-
-
 def seed_classes() -> None:
     """Run once, on the first seed: the two partner classes, their students, consent for the younger ones."""
     made = []
@@ -60,7 +57,7 @@ def seed_classes() -> None:
             level=level,
             join_code=new_join_code(),
         )
-        school_class.teacher_links = [ClassTeacher(user_id=_user(email).id) for email in teachers]
+        school_class.teacher_links = [ClassTeacher(user_id=find_by_login(email).id) for email in teachers]
         students = db.session.scalars(
             sa.select(User).where(User.role == UserRole.student, User.school_id == school.id).order_by(User.id)
         ).all()
@@ -73,7 +70,7 @@ def seed_classes() -> None:
                         ParentalConsent(
                             student_id=student.id,
                             scope=scope,
-                            recorded_by_id=_user(teachers[0]).id,
+                            recorded_by_id=find_by_login(teachers[0]).id,
                             note="Formular im Sekretariat"
                             if school_name.startswith("Gym")
                             else "Согласие в канцелярии",
@@ -95,8 +92,8 @@ def seed_classes() -> None:
             russian_class_id=russian.id,
             state=ClassPartnershipState.active,
             proposed_from_id=german.id,
-            proposed_by_id=_user("teacher.hamburg@example.org").id,
-            confirmed_by_id=_user("teacher.spb@example.org").id,
+            proposed_by_id=find_by_login("teacher.hamburg@example.org").id,
+            confirmed_by_id=find_by_login("teacher.spb@example.org").id,
             confirmed_at=utcnow(),
         )
     )

@@ -8,6 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from .accounts.models import User, UserRole
+from .accounts.services import find_by_login
 from .classes.models import ClassMembership, ClassTeacher, Level, SchoolClass
 from .classes.services import new_join_code
 from .extensions import db
@@ -24,10 +25,6 @@ HAMBURG = "Gymnasium Am Elbufer"
 SPB = "Школа № 2107 с углублённым изучением немецкого языка"
 KOELN = "Gymnasium Am Domblick"
 VOLGOGRAD = "Лицей № 308 «Волжский»"
-
-
-def _user(email: str) -> User:
-    return db.session.scalar(sa.select(User).where(User.email_key == email))
 
 
 def _school(name: str) -> School:
@@ -87,7 +84,7 @@ def seed_cologne(seeder) -> tuple[Partnership, list[SchoolClass]]:
     partnership = Partnership(
         german_school_id=koeln.id,
         russian_school_id=volgograd.id,
-        german_contact_id=_user("koeln@example.org").id,
+        german_contact_id=find_by_login("koeln@example.org").id,
         russian_contact_id=teacher.id,
         status=PartnershipStatus.active,
         status_changed_at=utcnow(),
@@ -103,7 +100,7 @@ def seed_cologne(seeder) -> tuple[Partnership, list[SchoolClass]]:
         school_class = SchoolClass(
             school_id=school.id, name=name, grade=10, school_year="2026/27", level=level, join_code=new_join_code()
         )
-        school_class.teacher_links = [ClassTeacher(user_id=_user(teacher_email).id)]
+        school_class.teacher_links = [ClassTeacher(user_id=find_by_login(teacher_email).id)]
         db.session.add(school_class)
         classes.append(school_class)
     classes[0].memberships.append(ClassMembership(student_id=student.id))
@@ -114,7 +111,7 @@ def seed_cologne(seeder) -> tuple[Partnership, list[SchoolClass]]:
 def seed_work(project) -> None:
     """Hand-ins for the first stage by the demo students, with feedback from both schools."""
     stage = project.milestones[0]
-    teachers = [_user("teacher.hamburg@example.org"), _user("teacher.spb@example.org")]
+    teachers = [find_by_login("teacher.hamburg@example.org"), find_by_login("teacher.spb@example.org")]
     texts = {
         "de": "In unserem Viertel erinnert eine Gedenktafel an den ersten Schüleraustausch 1989. "
         "Wir haben im Schularchiv Fotos gefunden.",
@@ -192,11 +189,11 @@ def seed_projects(seeder) -> None:
             Partnership.german_school_id == hamburg.id, Partnership.russian_school_id == spb.id
         )
     )
-    seed_showcase(partnership, [_user("teacher.hamburg@example.org"), _user("teacher.spb@example.org")])
+    seed_showcase(partnership, [find_by_login("teacher.hamburg@example.org"), find_by_login("teacher.spb@example.org")])
     project = _start(
         partnership,
-        _user("teacher.hamburg@example.org"),
-        _user("teacher.spb@example.org"),
+        find_by_login("teacher.hamburg@example.org"),
+        find_by_login("teacher.spb@example.org"),
         "city_partnership_history",
         (
             "Hamburg – Sankt Petersburg: eine Städtepartnerschaft seit 1957",
@@ -210,8 +207,8 @@ def seed_projects(seeder) -> None:
     cologne, classes = seed_cologne(seeder)
     _start(
         cologne,
-        _user("koeln@example.org"),
-        _user("volgograd@example.org"),
+        find_by_login("koeln@example.org"),
+        find_by_login("volgograd@example.org"),
         "environment_in_our_cities",
         ("Wasser in Köln und Wolgograd", "Вода в Кёльне и Волгограде"),
         date(2026, 10, 5),

@@ -45,14 +45,6 @@ class ProjectForm(FlaskForm):
         self.working_languages.choices = [SelectChoice(k, label) for k, label in WORKING_LANGUAGES]
         self.classes.choices = [SelectChoice(str(c.id), c.name) for c in classes]
 
-    def validate_on_submit(self, extra_validators=None) -> bool:
-        if not super().validate_on_submit(extra_validators):
-            return False
-        if not (self.title_de.data or "").strip() and not (self.title_ru.data or "").strip():
-            self.title_de.errors.append(_l("Give the project a title in German or Russian."))
-            return False
-        return True
-
     def project_data(self) -> dict:
         data = {name: self[name].data for name in ("title_de", "title_ru", "description_de", "description_ru")}
         data.update({name: self[name].data for name in ("goals_de", "goals_ru", "benefit_german", "benefit_russian")})

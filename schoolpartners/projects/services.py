@@ -131,7 +131,7 @@ def other_side(project: Project, side: ProjectSide) -> ProjectSide:
     return next(s for s in project.sides if s.id != side.id)
 
 
-def _notify_side(project: Project, side: ProjectSide, kind: str, **params) -> None:
+def notify_side(project: Project, side: ProjectSide, kind: str, **params) -> None:
     """Tell the other school: its contact person, or all its staff while it has none."""
     link = f"/projects/{project.id}"
     people = [side.contact] if side.contact else staff_users(side.school_id)
@@ -220,7 +220,7 @@ def create_project(user: User, partnership: Partnership, data: dict, template: P
                 )
             )
     db.session.flush()
-    _notify_side(project, other_side(project, own), "project_proposed", school=own.school.name)
+    notify_side(project, other_side(project, own), "project_proposed", school=own.school.name)
     return project
 
 
@@ -251,7 +251,7 @@ def update_project(project: Project, user: User, data: dict) -> ProjectRevision 
         project.working_languages = ",".join(data["working_languages"] or ["de", "ru"])
     apply_classes(project, user, data.get("classes") or [])
     if project.state is ProjectState.draft:
-        _notify_side(project, other_side(project, side), "project_changed", school=side.school.name)
+        notify_side(project, other_side(project, side), "project_changed", school=side.school.name)
     return revision
 
 
@@ -275,9 +275,9 @@ def confirm_project(project: Project, user: User) -> None:
     other = other_side(project, side)
     if other.confirmed_at is not None:
         project.state, project.state_changed_at = ProjectState.active, utcnow()
-        _notify_side(project, other, "project_active", school=side.school.name)
+        notify_side(project, other, "project_active", school=side.school.name)
     else:
-        _notify_side(project, other, "project_confirmed", school=side.school.name)
+        notify_side(project, other, "project_confirmed", school=side.school.name)
 
 
 def replace_contact(project: Project, user: User, new_contact: User) -> None:
@@ -311,7 +311,7 @@ def propose_revision(project: Project, user: User, data: dict) -> ProjectRevisio
         note=(data.get("note") or "").strip(),
     )
     db.session.add(revision)
-    _notify_side(project, other_side(project, side), "project_revision_proposed", school=side.school.name)
+    notify_side(project, other_side(project, side), "project_revision_proposed", school=side.school.name)
     return revision
 
 
@@ -329,7 +329,7 @@ def decide_revision(project: Project, revision: ProjectRevision, user: User, acc
             setattr(project, field, getattr(revision, field))
     proposing = project.side_of_school(revision.school_id)
     kind = "project_revision_accepted" if accept else "project_revision_rejected"
-    _notify_side(project, proposing, kind, school=side.school.name)
+    notify_side(project, proposing, kind, school=side.school.name)
 
 
 def withdraw_revision(project: Project, revision: ProjectRevision, user: User) -> None:
@@ -347,9 +347,9 @@ def complete_project(project: Project, user: User) -> None:
     other = other_side(project, side)
     if other.wants_completion:
         project.state, project.state_changed_at = ProjectState.completed, utcnow()
-        _notify_side(project, other, "project_completed", school=side.school.name)
+        notify_side(project, other, "project_completed", school=side.school.name)
     else:
-        _notify_side(project, other, "project_completion_proposed", school=side.school.name)
+        notify_side(project, other, "project_completion_proposed", school=side.school.name)
 
 
 def cancel_project(project: Project, user: User, reason: str) -> None:
@@ -361,9 +361,7 @@ def cancel_project(project: Project, user: User, reason: str) -> None:
     if not reason.strip():
         raise ProjectError(_l("Please give a reason; the other school reads it."), field="reason")
     project.state, project.state_changed_at, project.cancel_reason = ProjectState.cancelled, utcnow(), reason.strip()
-    _notify_side(
-        project, other_side(project, side), "project_cancelled", school=side.school.name, reason=reason.strip()
-    )
+    notify_side(project, other_side(project, side), "project_cancelled", school=side.school.name, reason=reason.strip())
 
 
 # --- milestones ----------------------------------------------------------------------------------------

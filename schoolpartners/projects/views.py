@@ -13,7 +13,6 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import User
 from ..actions import run_action
 from ..classes.forms import ChoiceForm
 from ..classes.models import ClassMembership, SchoolClass
@@ -57,14 +56,15 @@ def get_project_or_404(project_id: int) -> Project:
     return project
 
 
-def own_classes(user: User, school_id: int | None) -> list[SchoolClass]:
-    """Current classes of the school that the user teaches (all of them for its school coordinators)."""
+def own_classes(school_id: int | None) -> list[SchoolClass]:
+    """Current classes of the user's school in the project (each side chooses its own)."""
     if school_id is None:
         return []
     query = sa.select(SchoolClass).where(SchoolClass.school_id == school_id, SchoolClass.archived_at.is_(None))
     return list(db.session.scalars(query.order_by(SchoolClass.name)))
 
 
+@bp.app_template_global("project_zone_times")
 def zone_times(moment, project: Project) -> list[tuple[str, str]]:
     """The moment in the schools' cities whose time zone differs from the viewer's ("20:00 Санкт-Петербург")."""
     viewer = str(get_timezone())
@@ -77,11 +77,6 @@ def zone_times(moment, project: Project) -> list[tuple[str, str]]:
             local = moment.astimezone(ZoneInfo(zone))
             shown.append((format_datetime(local, "short", rebase=False), side.school.city.name(locale)))
     return shown
-
-
-@bp.app_template_global()
-def project_zone_times(moment, project):
-    return zone_times(moment, project)
 
 
 @bp.route("/projects")
@@ -139,7 +134,7 @@ def new_project():
     own_school = next(
         s for s in (partnership.german_school_id, partnership.russian_school_id) if user.id in services.staff_ids(s)
     )
-    form = ProjectForm(own_classes(user, own_school))
+    form = ProjectForm(own_classes(own_school))
     if request.method == "GET":
         _prefill(form, template)
     if form.validate_on_submit():
@@ -229,7 +224,7 @@ def edit_project(project_id):
     own = services.school_of(project, user)
     if own is None or project.state not in (ProjectState.draft, ProjectState.active):
         refuse(404)
-    form = ProjectForm(own_classes(user, own), obj=project if request.method == "GET" else None)
+    form = ProjectForm(own_classes(own), obj=project if request.method == "GET" else None)
     if request.method == "GET":
         form.working_languages.data = project.working_languages.split(",")
         form.classes.data = [str(link.class_id) for link in project.class_links if link.school_class.school_id == own]

@@ -74,7 +74,7 @@ def save_entry(project: Project, user: User, summary_de: str, summary_ru: str, w
     other = projects.other_side(project, side)
     side.wants_publication, other.wants_publication = True, False
     entry.published_at = None
-    projects._notify_side(project, other, "showcase_proposed", school=side.school.name)
+    projects.notify_side(project, other, "showcase_proposed", school=side.school.name)
     return entry
 
 
@@ -86,9 +86,7 @@ def agree(project: Project, user: User) -> ShowcaseEntry:
     side.wants_publication = True
     if all(s.wants_publication for s in project.sides):
         entry.published_at = entry.published_at or utcnow()
-        projects._notify_side(
-            project, projects.other_side(project, side), "showcase_published", school=side.school.name
-        )
+        projects.notify_side(project, projects.other_side(project, side), "showcase_published", school=side.school.name)
     return entry
 
 

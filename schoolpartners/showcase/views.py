@@ -114,15 +114,15 @@ def show_entry(project_id):
 def download_work(project_id, file_id):
     """A file of a chosen work (latest version, authors agreed), as an attachment."""
     project, _entry = published_or_404(project_id)
-    stored = db.session.scalar(
-        sa.select(SubmissionFile)
+    found = db.session.execute(
+        sa.select(SubmissionFile, Submission)
         .join(SubmissionVersion, SubmissionVersion.id == SubmissionFile.version_id)
         .join(Submission, Submission.id == SubmissionVersion.submission_id)
         .where(SubmissionFile.id == file_id, Submission.project_id == project.id, Submission.showcased.is_(True))
-    )
-    if stored is None:
+    ).first()
+    if found is None:
         abort(404)
-    work = db.session.get(Submission, db.session.get(SubmissionVersion, stored.version_id).submission_id)
+    stored, work = found
     if not services.may_publish(work) or work.versions[-1].id != stored.version_id:
         abort(404)
     return send_stored(upload_dir(), stored.storage_name, stored.original_name, stored.mime_type)
