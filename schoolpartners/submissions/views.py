@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..classes.models import ClassMembership
 from ..extensions import db
 from ..forms import ActionForm
+from ..i18n import current_locale
+from ..lru import LRU
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from ..projects import services as projects
@@ -26,11 +30,14 @@ bp = Blueprint("submissions", __name__)
 PER_PAGE = 25
 
 
+_MILESTONE = sa.select(Milestone).where(
+    Milestone.id == sa.bindparam("milestone_id"), Milestone.project_id == sa.bindparam("project_id")
+)
+
+
 def get_milestone_or_404(project_id: int, milestone_id: int):
     project = get_project_or_404(project_id)
-    milestone = db.session.scalar(
-        sa.select(Milestone).where(Milestone.id == milestone_id, Milestone.project_id == project.id)
-    )
+    milestone = db.session.scalar(_MILESTONE, {"milestone_id": milestone_id, "project_id": project.id})
     if milestone is None:
         abort(404)
     return project, milestone
@@ -73,21 +80,19 @@ def show_milestone(project_id, milestone_id):
         "submissions/stage.html",
         project=project,
         milestone=milestone,
+        head=stage_head(project, milestone),
         page=Page(rows, number, PER_PAGE, total),
+        table=stage_table(rows),
         status=status,
         statuses=list(SubmissionStatus),
-        link=url_for("submissions.show_submission", submission_id=0)[:-1],
-        badge_class={"accepted": "success", "needs_revision": "warning", "submitted": "info"},
     )
 
 
-def stage_rows(milestone_id: int, status: SubmissionStatus | None, number: int) -> tuple[int, list]:
-    """One page of a stage's submissions as plain rows (id, status, late, when, student, team): two statements."""
-    where = [Submission.milestone_id == milestone_id]
-    if status is not None:
-        where.append(Submission.status == status)
-    total = db.session.scalar(sa.select(sa.func.count(Submission.id)).where(*where))
-    rows = db.session.execute(
+def _rows_statement(by_status: bool) -> sa.Select:
+    where = [Submission.milestone_id == sa.bindparam("milestone_id")]
+    if by_status:
+        where.append(Submission.status == sa.bindparam("status"))
+    return (
         sa.select(
             Submission.id, Submission.status, Submission.late, Submission.updated_at, User.display_name, Team.name
         )
@@ -95,10 +100,66 @@ def stage_rows(milestone_id: int, status: SubmissionStatus | None, number: int) 
         .outerjoin(Team, Team.id == Submission.team_id)
         .where(*where)
         .order_by(Submission.updated_at.desc(), Submission.id.desc())
-        .limit(PER_PAGE)
-        .offset((number - 1) * PER_PAGE)
-    ).all()
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+
+
+# Built once (with and without the status filter): statement construction and cache-key work would cost the
+# stage page more than running both statements.
+_COUNT = {
+    False: sa.select(sa.func.count(Submission.id)).where(Submission.milestone_id == sa.bindparam("milestone_id")),
+    True: sa.select(sa.func.count(Submission.id)).where(
+        Submission.milestone_id == sa.bindparam("milestone_id"), Submission.status == sa.bindparam("status")
+    ),
+}
+_ROWS = {False: _rows_statement(False), True: _rows_statement(True)}
+
+
+def stage_rows(milestone_id: int, status: SubmissionStatus | None, number: int) -> tuple[int, list]:
+    """One page of a stage's submissions as plain rows (id, status, late, when, student, team): two statements."""
+    filtered = status is not None
+    params = {"milestone_id": milestone_id, "limit": PER_PAGE, "offset": (number - 1) * PER_PAGE}
+    if filtered:
+        params["status"] = status
+    connection = db.session.connection()  # plain rows: Core execution, no ORM result processing needed
+    total = connection.scalar(_COUNT[filtered], params)
+    rows = connection.execute(_ROWS[filtered], params).all()
     return total, rows
+
+
+_heads = LRU(500)
+_tables = LRU(500)
+
+
+def stage_head(project, milestone) -> Markup:
+    """Title, deadline in the schools' time zones and task, rendered once per project version (a stage's
+    change moves it), stage, language and time zone."""
+    key = (project.id, project.version, milestone.id, current_locale(), str(get_timezone()))
+    html = _heads.get(key)
+    if html is None:
+        html = _heads[key] = Markup(  # noqa: S704  rendered by Jinja with autoescaping
+            render_template("submissions/_stage_head.html", project=project, milestone=milestone)
+        )
+    return html
+
+
+def stage_table(rows: list) -> Markup:
+    """The rows of the submissions table, rendered once per content of the rows, language and time zone: the key
+    holds everything shown, so a new hand-in, feedback or a changed name gives a new key."""
+    link = url_for("submissions.show_submission", submission_id=0)[:-1]
+    key = (tuple(rows), link, current_locale(), str(get_timezone()))
+    html = _tables.get(key)
+    if html is None:
+        html = _tables[key] = Markup(  # noqa: S704  rendered by Jinja with autoescaping
+            render_template(
+                "submissions/_stage_rows.html",
+                rows=rows,
+                link=link,
+                badge_class={"accepted": "success", "needs_revision": "warning", "submitted": "info"},
+            )
+        )
+    return html
 
 
 def _student_stage(project, milestone, student):

@@ -1,0 +1,68 @@
+"""The project and stage pages keep rendered parts; every change must show on the very next request."""
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from babel.dates import format_datetime
+
+from schoolpartners.extensions import db
+from schoolpartners.projects.models import Milestone
+from schoolpartners.sqltypes import utcnow
+from schoolpartners.submissions.models import Submission
+from tests.factories import as_user
+
+
+@pytest.fixture
+def running(make_running):
+    future = utcnow() + timedelta(days=10)
+    return make_running([Milestone(title_de="Archiv", title_ru="Архив", task_de="Sucht Quellen.", deadline=future)])
+
+
+def hand_in(client, project, milestone, text):
+    url = f"/projects/{project.id}/milestones/{milestone.id}"
+    return client.post(url, data={"text": text}, content_type="multipart/form-data")
+
+
+def test_the_stage_list_shows_hand_ins_feedback_and_names_at_once(app, duo, running):
+    stage = running.milestones[0]
+    url = f"/projects/{running.id}/milestones/{stage.id}"
+    teacher = as_user(app, duo["de_teacher"])
+    assert "Student de" not in teacher.get(url).get_data(as_text=True)
+    hand_in(as_user(app, duo["de_student"]), running, stage, "Erste Fassung")
+    page = teacher.get(url).get_data(as_text=True)
+    assert "Student de" in page and 'text-bg-info">abgegeben</span>' in page
+    submission = db.session.scalar(sa.select(Submission))
+    teacher.post(f"/submissions/{submission.id}", data={"body": "Gut so.", "status": "accepted"})
+    page = teacher.get(url).get_data(as_text=True)
+    assert 'text-bg-success">angenommen</span>' in page and 'text-bg-info">abgegeben</span>' not in page
+    duo["de_student"].display_name = "Lena Neumann"
+    db.session.flush()
+    page = teacher.get(url).get_data(as_text=True)
+    assert "Lena Neumann" in page and "Student de" not in page
+    hand_in(as_user(app, duo["ru_student"]), running, stage, "Текст")
+    page = teacher.get(url).get_data(as_text=True)
+    assert "Lena Neumann" in page and "Student ru" in page
+
+
+def test_the_stage_page_follows_the_task_the_language_and_the_time_zone(app, duo, running):
+    stage = running.milestones[0]
+    url = f"/projects/{running.id}/milestones/{stage.id}"
+    hand_in(as_user(app, duo["de_student"]), running, stage, "Erste Fassung")
+    submission = db.session.scalar(sa.select(Submission))
+    teacher = as_user(app, duo["de_teacher"])
+    assert "Sucht Quellen." in teacher.get(url).get_data(as_text=True)
+    stage.task_de = "Sucht Fotos."
+    db.session.flush()
+    page = teacher.get(url).get_data(as_text=True)
+    assert "Sucht Fotos." in page and "Sucht Quellen." not in page
+    duo["de_teacher"].timezone = "Asia/Vladivostok"
+    db.session.flush()
+    page = teacher.get(url).get_data(as_text=True)
+    zone = ZoneInfo("Asia/Vladivostok")
+    assert format_datetime(submission.updated_at, "short", tzinfo=zone, locale="de") in page
+    assert format_datetime(stage.deadline, "short", tzinfo=zone, locale="de") in page
+    page = teacher.get(url + "?lang=ru").get_data(as_text=True)
+    assert 'text-bg-info">сдано</span>' in page and "Последняя сдача" in page
+    assert format_datetime(submission.updated_at, "short", tzinfo=zone, locale="ru") in page
