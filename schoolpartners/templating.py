@@ -1,10 +1,12 @@
 """Template globals: links that keep the current query, the unread count, fast gettext."""
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from flask_babel import get_translations
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -45,19 +47,42 @@ def option_tags(options, selected) -> Markup:
     return Markup("".join(tags))  # noqa: S704  every value and text is escaped above
 
 
+def keep_rendered(cache: LRU, key, render: Callable[[], str], forms: bool = False) -> Markup:
+    """HTML from `render()`, kept in `cache` under `key`, which must hold everything the HTML shows.
+
+    A fragment with forms (`forms=True`) holds the one value that changes with every request, the CSRF
+    token: it is cut out when the fragment is stored and the request's own is put back on every use.
+    """
+    parts = cache.get(key)
+    token = generate_csrf() if forms else None
+    if parts is None:
+        html = render()
+        parts = cache[key] = tuple(html.split(token)) if token else (html,)
+    html = token.join(parts) if token else parts[0]
+    return Markup(html)  # noqa: S704  rendered by Jinja with autoescaping; the token is URL-safe text
+
+
 _chrome = LRU(2000)
 
 
 @pass_context
 def chrome(context, part: str) -> Markup:
-    """The footer, and the top bar for visitors, rendered once per language (and address, for the top bar's
-    language links): they are on every page and hold nothing personal (no forms, no names)."""
-    key = (part, context["locale"], request.full_path if part == "header" else "")
-    html = _chrome.get(key)
-    if html is None:
-        template = context.environment.get_template(f"layout/{part}.html")
-        html = _chrome[key] = Markup(template.render(context.get_all()))  # noqa: S704  Jinja with autoescaping
-    return html
+    """The top bar and the footer, on every page, rendered once per language (the footer) and, for the top bar,
+    address (its language links) and, when logged in, role, name and unread count (its only form, logging
+    out, gets the request's CSRF token back in)."""
+    user = context["current_user"]
+    key = (part, context["locale"])
+    if part == "header":
+        key += (request.full_path,)
+        if user.is_authenticated:
+            key += (user.role, user.display_name, context["unread_notifications"])
+    template = context.environment.get_template(f"layout/{part}.html")
+    return keep_rendered(
+        _chrome,
+        key,
+        lambda: template.render(context.get_all()),
+        forms=part == "header" and user.is_authenticated,
+    )
 
 
 def render_notification(note) -> str:
