@@ -10,68 +10,26 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy.orm import Load, aliased, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import joinedload, selectinload
 
-from ..accounts.models import User
 from ..actions import run_action
-from ..cities.models import City
 from ..classes.forms import ChoiceForm
 from ..classes.models import ClassMembership, SchoolClass
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_locale
-from ..lru import LRU
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
-from ..schools.models import MembershipStatus, School, StaffMembership
+from ..schools.models import MembershipStatus, StaffMembership
 from ..schools.services import staff_users
 from . import services
 from .forms import MilestoneForm, ProjectForm, ReasonForm
 from .models import Milestone, Project, ProjectClass, ProjectRevision, ProjectSide, ProjectState, RevisionState
+from .pages import load_project, project_body, project_top
 from .templates_catalogue import get_template, templates
 
 bp = Blueprint("projects", __name__)
 PER_PAGE = 20
-
-
-# Built once: every project page starts here. One statement of plain entities, one row per side, put
-# together below; loader options (selectinload + joinedload) cost a project page more than the rest of its
-# queries and rendering of the header together.
-_Contact = aliased(User)
-_PROJECT = (
-    sa.select(Project, ProjectSide, School, City, _Contact)
-    .outerjoin(ProjectSide, ProjectSide.project_id == Project.id)
-    .outerjoin(School, School.id == ProjectSide.school_id)
-    .outerjoin(City, City.id == School.city_id)
-    .outerjoin(_Contact, _Contact.id == ProjectSide.contact_id)
-    .options(Load(School).load_only(School.id, School.name, School.country, School.city_id, School.status))
-    .where(Project.id == sa.bindparam("project_id"))
-    .order_by(ProjectSide.id)
-)
-
-
-def load_project(project_id: int) -> Project | None:
-    """The project with its sides, their schools, cities and contact persons (one statement)."""
-    rows = db.session.execute(_PROJECT, {"project_id": project_id}).all()
-    if not rows:
-        return None
-    project = rows[0][0]
-    if "sides" in project.__dict__:  # already loaded in this session (and maybe changed): keep it
-        return project
-    sides = []
-    for _project, side, school, city, contact in rows:
-        if side is None:
-            continue
-        if school is not None and "city" not in school.__dict__:
-            set_committed_value(school, "city", city)
-        for name, value in (("school", school), ("contact", contact), ("project", project)):
-            if name not in side.__dict__:
-                set_committed_value(side, name, value)
-        sides.append(side)
-    set_committed_value(project, "sides", sides)
-    return project
 
 
 def get_project_or_404(project_id: int) -> Project:
@@ -200,19 +158,11 @@ def _prefill(form: ProjectForm, template) -> None:
     form.working_languages.data = list(template.working_languages)
 
 
-_bodies = LRU(500)
-
-
-def project_body(project: Project, can_edit: bool) -> Markup:
-    """Texts, classes and stages, rendered once per project version, language, time zone and editing right
-    (the stages and classes are read only when it is rendered)."""
-    key = (project.id, project.version, current_locale(), str(get_timezone()), can_edit)
-    html = _bodies.get(key)
-    if html is None:
-        html = _bodies[key] = Markup(  # noqa: S704  rendered by Jinja with autoescaping
-            render_template("projects/_body.html", project=project, can_edit=can_edit)
-        )
-    return html
+_PENDING_REVISION = (
+    sa.select(ProjectRevision)
+    .where(ProjectRevision.project_id == sa.bindparam("project_id"), ProjectRevision.state == RevisionState.pending)
+    .options(joinedload(ProjectRevision.proposed_by))
+)
 
 
 @bp.route("/projects/<int:project_id>")
@@ -222,24 +172,19 @@ def show_project(project_id):
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
     own = services.school_of(project, user)
-    revision = db.session.scalar(
-        sa.select(ProjectRevision)
-        .where(ProjectRevision.project_id == project.id, ProjectRevision.state == RevisionState.pending)
-        .options(joinedload(ProjectRevision.proposed_by))
-    )
+    revision = db.session.scalar(_PENDING_REVISION, {"project_id": project.id})
     own_side = project.side_of_school(own) if own else None
     from ..showcase.services import entry_of  # the showcase builds on projects, not the other way round
 
     can_edit = own_side is not None and project.state in (ProjectState.draft, ProjectState.active)
+    entry = entry_of(project) if project.state is ProjectState.completed else None
     return render_template(
         "projects/show.html",
         project=project,
+        top=project_top(project, own_side, revision, entry),
         body=project_body(project, can_edit),
-        entry=entry_of(project) if project.state is ProjectState.completed else None,
         own_side=own_side,
-        revision=revision,
         locale=current_locale(),
-        form=ActionForm(),
     )
 
 

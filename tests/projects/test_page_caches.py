@@ -1,6 +1,6 @@
 """The project and stage pages keep rendered parts; every change must show on the very next request."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from babel.dates import format_datetime
 
 from schoolpartners.extensions import db
-from schoolpartners.projects.models import Milestone
+from schoolpartners.projects.models import Milestone, ProjectRevision, RevisionState
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission
 from tests.factories import as_user
@@ -66,3 +66,50 @@ def test_the_stage_page_follows_the_task_the_language_and_the_time_zone(app, duo
     page = teacher.get(url + "?lang=ru").get_data(as_text=True)
     assert 'text-bg-info">сдано</span>' in page and "Последняя сдача" in page
     assert format_datetime(submission.updated_at, "short", tzinfo=zone, locale="ru") in page
+
+
+def test_the_project_page_shows_names_changes_and_decisions_at_once(app, duo, running, make_user):
+    proposer = make_user("teacher", school=duo["ru"], display_name="Ольга Петрова")
+    url = f"/projects/{running.id}"
+    teacher = as_user(app, duo["de_teacher"])
+    page = teacher.get(url).get_data(as_text=True)
+    assert "Елена Козлова" in page and f"{url}/complete" in page
+    duo["ru_teacher"].display_name = "Елена Новикова"
+    duo["ru"].name = "Школа № 1957"
+    db.session.flush()
+    page = teacher.get(url).get_data(as_text=True)
+    assert "Елена Новикова" in page and "Школа № 1957" in page and "Елена Козлова" not in page
+    revision = ProjectRevision(
+        project_id=running.id,
+        school_id=duo["ru"].id,
+        proposed_by_id=proposer.id,
+        start_date=date(2026, 9, 1),
+        end_date=date(2027, 7, 1),
+        note="Mehr Zeit für die Ausstellung",
+    )
+    db.session.add(revision)
+    db.session.flush()
+    page = teacher.get(url).get_data(as_text=True)
+    assert f"/revisions/{revision.id}/accept" in page and "Mehr Zeit für die Ausstellung" in page
+    assert "Ольга Петрова" in page
+    proposer.display_name = "Ольга Смирнова"
+    db.session.flush()
+    assert "Ольга Смирнова" in teacher.get(url).get_data(as_text=True)
+    revision.state = RevisionState.withdrawn
+    db.session.flush()
+    page = teacher.get(url).get_data(as_text=True)
+    assert "/revisions/" not in page and "Mehr Zeit" not in page
+    assert teacher.post(f"{url}/complete").status_code == 302
+    page = teacher.get(url).get_data(as_text=True)
+    assert f"{url}/complete" not in page
+
+
+def test_each_viewer_gets_their_own_project_page(app, duo, running):
+    url = f"/projects/{running.id}"
+    duo["ru_teacher"].locale = "de"  # the same language: only who looks tells the pages apart
+    db.session.flush()
+    de, ru = as_user(app, duo["de_teacher"]), as_user(app, duo["ru_teacher"])
+    assert de.post(f"{url}/complete").status_code == 302
+    de_page, ru_page = de.get(url).get_data(as_text=True), ru.get(url).get_data(as_text=True)
+    assert f"{url}/complete" not in de_page and f"{url}/complete" in ru_page
+    assert f"{url}/contact" in de_page and f"{url}/contact" in ru_page
