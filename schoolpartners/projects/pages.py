@@ -16,36 +16,50 @@ from ..cities.models import City
 from ..extensions import db
 from ..i18n import current_locale
 from ..lru import LRU
-from ..schools.models import School
+from ..schools.models import MembershipStatus, School, StaffMembership
 from ..templating import keep_rendered
+from . import services
 from .models import Project, ProjectSide
 
 # Built once: every project page starts here. One statement of plain entities, one row per side, put
 # together below; loader options (selectinload + joinedload) cost a project page more than the rest of its
-# queries and rendering of the header together.
+# queries and rendering of the header together. The last column answers services.school_of() for the viewer
+# in the same statement: the side's school if the viewer is its confirmed staff.
 _Contact = aliased(User)
 _PROJECT = (
-    sa.select(Project, ProjectSide, School, City, _Contact)
+    sa.select(Project, ProjectSide, School, City, _Contact, StaffMembership.school_id)
     .outerjoin(ProjectSide, ProjectSide.project_id == Project.id)
     .outerjoin(School, School.id == ProjectSide.school_id)
     .outerjoin(City, City.id == School.city_id)
     .outerjoin(_Contact, _Contact.id == ProjectSide.contact_id)
+    .outerjoin(
+        StaffMembership,
+        sa.and_(
+            StaffMembership.school_id == ProjectSide.school_id,
+            StaffMembership.user_id == sa.bindparam("viewer_id"),
+            StaffMembership.status == MembershipStatus.active,
+        ),
+    )
     .options(Load(School).load_only(School.id, School.name, School.country, School.city_id, School.status))
     .where(Project.id == sa.bindparam("project_id"))
     .order_by(ProjectSide.id)
 )
 
 
-def load_project(project_id: int) -> Project | None:
-    """The project with its sides, their schools, cities and contact persons (one statement)."""
-    rows = db.session.execute(_PROJECT, {"project_id": project_id}).all()
+def load_project(project_id: int, viewer: User) -> Project | None:
+    """The project with its sides, their schools, cities and contact persons, and which of its schools the
+    viewer works at (one statement)."""
+    staff = viewer.is_authenticated and viewer.is_staff
+    rows = db.session.execute(_PROJECT, {"project_id": project_id, "viewer_id": viewer.id if staff else None}).all()
     if not rows:
         return None
     project = rows[0][0]
+    if staff:
+        services.remember_school_of(project, viewer, next((row[5] for row in rows if row[5] is not None), None))
     if "sides" in project.__dict__:  # already loaded in this session (and maybe changed): keep it
         return project
     sides = []
-    for _project, side, school, city, contact in rows:
+    for _project, side, school, city, contact, _staff_school in rows:
         if side is None:
             continue
         if school is not None and "city" not in school.__dict__:

@@ -86,6 +86,11 @@ def school_of(project: Project, user: User) -> int | None:
     return known[user.id]
 
 
+def remember_school_of(project: Project, user: User, school_id: int | None) -> None:
+    """Record what school_of() answers for a staff user, found while loading the project (same conditions)."""
+    project.__dict__.setdefault("_staff_school", {})[user.id] = school_id
+
+
 def student_member(project: Project, user: User) -> bool:
     """A current student of one of the participating classes."""
     if not user.is_authenticated or not user.is_student or user.archived_at is not None:

@@ -33,10 +33,11 @@ PER_PAGE = 20
 
 
 def get_project_or_404(project_id: int) -> Project:
-    project = load_project(project_id)
+    user = current_user._get_current_object()
+    project = load_project(project_id, user)
     if project is None:
         abort(404)
-    if not services.can_view(project, current_user._get_current_object()):
+    if not services.can_view(project, user):
         refuse(404)
     return project
 

@@ -9,6 +9,7 @@ from babel.dates import format_datetime
 
 from schoolpartners.extensions import db
 from schoolpartners.projects.models import Milestone, ProjectRevision, RevisionState
+from schoolpartners.schools.models import MembershipStatus, StaffMembership
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission
 from tests.factories import as_user
@@ -113,3 +114,15 @@ def test_each_viewer_gets_their_own_project_page(app, duo, running):
     de_page, ru_page = de.get(url).get_data(as_text=True), ru.get(url).get_data(as_text=True)
     assert f"{url}/complete" not in de_page and f"{url}/complete" in ru_page
     assert f"{url}/contact" in de_page and f"{url}/contact" in ru_page
+
+
+def test_a_teacher_who_leaves_the_school_loses_the_project_at_once(app, duo, running):
+    url = f"/projects/{running.id}"
+    teacher = as_user(app, duo["de_teacher"])
+    assert teacher.get(url).status_code == 200
+    assert teacher.get(f"{url}/milestones/{running.milestones[0].id}").status_code == 200
+    membership = db.session.scalar(sa.select(StaffMembership).where(StaffMembership.user_id == duo["de_teacher"].id))
+    membership.status = MembershipStatus.pending
+    db.session.flush()
+    assert teacher.get(url).status_code == 404
+    assert teacher.get(f"{url}/milestones/{running.milestones[0].id}").status_code == 404
