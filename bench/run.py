@@ -1,6 +1,7 @@
 """Page benchmarks: gunicorn with 2 workers, `wrk -t1 -c8 -d10s`, median of 3 rounds, each page
 alternating with the baseline page served the same way in the same run. One JSON line per figure.
-Last, the resident memory a 25 MB upload adds to the one worker of a separate gunicorn."""
+Then the resident memory a 25 MB upload adds to the one worker of a separate gunicorn; last, with every server
+stopped, a 5,000 x 5,000 tandem pairing round against the assignment solver alone (bench/tandem.py)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench import tandem
 from bench.upload import MIB, csrf_token, make_pdf, memory_kib, post_file, reset_peak, worker_pid
 from schoolpartners.scale import DEMO_PROJECT_TITLE
 
@@ -294,6 +296,7 @@ def main() -> None:
         for process in (app, large_server, baseline):
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=10)
+    tandem.main()  # needs no server: measured once they have stopped
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from .projects import bp as projects_bp
 from .schools import bp as schools_bp
 from .showcase import bp as showcase_bp
 from .submissions import bp as submissions_bp
+from .tandem import bp as tandem_bp
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,6 +79,7 @@ def create_app(config_class: type | str = Config) -> Flask:
         submissions_bp,
         showcase_bp,
         moderation_bp,
+        tandem_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -17,6 +17,7 @@ from .cities.models import City, Country, LinkStatus, TwinCityLink
 from .cities.services import load_twin_cities
 from .demo_classes import seed_classes
 from .demo_projects import seed_projects
+from .demo_tandem import seed_tandem
 from .extensions import db
 from .notifications.services import notify
 from .partnerships.models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestState
@@ -286,6 +287,7 @@ def seed_demo() -> int:
         seed_partnerships(schools)
         seed_classes()
         seed_projects(seeder)
+        seed_tandem()
     if first_run:
         links = db.session.scalars(
             sa.select(TwinCityLink)

@@ -108,6 +108,10 @@ def sample_args(make_link, make_user, make_school):
         "action": "dismiss",
         "kind": "post",
         "target_id": note.id,
+        "round_id": 999999,
+        "pair_id": 999999,
+        "invitation_id": 999999,
+        "verdict": "accept",
     }
 
 

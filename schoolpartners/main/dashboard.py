@@ -27,6 +27,7 @@ from ..schools.catalog import catalog
 from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
 from ..sqltypes import utcnow
 from ..submissions.models import Submission, SubmissionStatus
+from ..tandem import overview as tandem
 
 # Dashboards show a school's name, place and status only: leave the long texts unread.
 _CARD_COLUMNS = (School.id, School.name, School.country, School.city_id, School.status)
@@ -211,6 +212,7 @@ def staff_dashboard(user: User) -> dict:
         "pending_staff": pending_staff,
         "open_requests": open_requests,
         "partnerships": partners,
+        "tandem_rounds": tandem.rounds_awaiting(user),
         "notifications": recent_notifications(user),
     }
 
@@ -222,4 +224,9 @@ def student_dashboard(user: User) -> dict:
         school = db.session.scalar(
             sa.select(School).where(School.id == user.school_id).options(joinedload(School.city))
         )
-    return {"school": school, "projects": student_projects(user), "notifications": recent_notifications(user)}
+    return {
+        "school": school,
+        "projects": student_projects(user),
+        "tandems": tandem.running_pairs(user),
+        "notifications": recent_notifications(user),
+    }

@@ -65,6 +65,15 @@ TEXTS = {
     "report_received": _l("A post or message was reported for moderation."),
     "moderation_warning": _l("A moderator asks you to keep to the rules of respectful exchange: %(note)s"),
     "project_announcement": _l("New announcement in “%(title)s”."),
+    "tandem_round_approved": _l("The partner school has approved the proposed tandem pairs. Your approval is missing."),
+    "tandem_paired": _l("You have a tandem partner! Say hello on your tandem page."),
+    "tandem_waiting": _l("The tandem pairs of your class are published. You are on the waiting list for now."),
+    "tandem_paused": _l("Your teachers have paused your tandem for now."),
+    "tandem_resumed": _l("Your tandem goes on."),
+    "tandem_ended": _l("Your tandem has ended."),
+    "tandem_leave_requested": _l("%(name)s would like to leave their tandem."),
+    "tandem_invitation": _l("%(name)s proposes a tandem to you."),
+    "tandem_invitation_accepted": _l("%(name)s has accepted your tandem proposal."),
 }
 
 

@@ -1,0 +1,170 @@
+"""The adult tandem pool: teachers and staff who opt in get ranked suggestions; a pair forms when both accept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+
+from ..accounts.models import User, UserRole
+from ..actions import run_action
+from ..domain import DomainError
+from ..extensions import db
+from ..forms import ActionForm
+from ..notifications.services import notify
+from ..permissions import access, refuse
+from ..sqltypes import utcnow
+from . import matching, services
+from .models import InvitationState, PairState, TandemInvitation, TandemMember, TandemPair, TandemProfile
+from .presenters import chip_texts
+
+SUGGESTIONS = 10
+
+
+def _pool_profiles() -> list[TandemProfile]:
+    return list(
+        db.session.scalars(
+            sa.select(TandemProfile)
+            .join(User, User.id == TandemProfile.user_id)
+            .where(TandemProfile.adult_pool.is_(True), User.role == UserRole.staff, User.is_active.is_(True))
+            .options(joinedload(TandemProfile.user))
+        )
+    )
+
+
+def _partner_ids(user: User) -> set[int]:
+    """Adults this user is paired with or has an open invitation with (not suggested again)."""
+    paired = sa.select(TandemMember.pair_id).where(TandemMember.user_id == user.id)
+    ids = set(
+        db.session.scalars(
+            sa.select(TandemMember.user_id)
+            .join(TandemPair)
+            .where(TandemMember.pair_id.in_(paired), TandemPair.state != PairState.ended)
+        )
+    )
+    for inv in db.session.scalars(
+        sa.select(TandemInvitation).where(
+            TandemInvitation.state == InvitationState.pending,
+            sa.or_(TandemInvitation.from_user_id == user.id, TandemInvitation.to_user_id == user.id),
+        )
+    ):
+        ids |= {inv.from_user_id, inv.to_user_id}
+    return ids
+
+
+def suggestions(user: User, today: date) -> list[tuple[User, int, list[str]]]:
+    """Ranked partners for an adult in the pool: hard rules plus at least one common hour; with chips."""
+    profiles = _pool_profiles()
+    own = next((p for p in profiles if p.user_id == user.id), None)
+    if own is None or own.learns is None:
+        return []
+    skip = _partner_ids(user)
+    pool = [p for p in profiles if p.user_id not in skip and p.user_id != user.id and p.learns]
+    learners = {p.user_id: services.learner(p.user, p, p.user.timezone, today) for p in pool}
+    me = services.learner(user, own, user.timezone, today)
+    ranked = matching.suggest(me, list(learners.values()), limit=SUGGESTIONS)
+    users = {p.user_id: p.user for p in pool}
+    return [(users[uid], score, chip_texts(matching.reasons(me, learners[uid]))) for uid, score in ranked]
+
+
+def invite(user: User, other: User, today: date) -> TandemInvitation:
+    if other.id not in {u.id for u, _score, _chips in suggestions(user, today)}:
+        raise DomainError(_("This person is not among your suggestions (any more)."))
+    invitation = TandemInvitation(from_user_id=user.id, to_user_id=other.id)
+    db.session.add(invitation)
+    notify(other, "tandem_invitation", link=url_for("tandem.home"), name=user.display_name)
+    db.session.flush()
+    return invitation
+
+
+def answer(invitation: TandemInvitation, user: User, accept: bool) -> TandemPair | None:
+    if invitation.to_user_id != user.id or invitation.state is not InvitationState.pending:
+        raise DomainError(_("This invitation is no longer open."))
+    invitation.state = InvitationState.accepted if accept else InvitationState.declined
+    invitation.answered_at = utcnow()
+    if not accept:
+        db.session.flush()
+        return None
+    now = utcnow()
+    pair = TandemPair(state=PairState.active, published_at=now, last_activity_at=now)
+    pair.members = [
+        TandemMember(user_id=invitation.from_user_id, position=0),
+        TandemMember(user_id=user.id, position=1),
+    ]
+    db.session.add(pair)
+    db.session.flush()
+    notify(
+        invitation.from_user,
+        "tandem_invitation_accepted",
+        link=url_for("tandem.show_pair", pair_id=pair.id),
+        name=user.display_name,
+    )
+    return pair
+
+
+def open_invitations(user: User) -> list[TandemInvitation]:
+    return list(
+        db.session.scalars(
+            sa.select(TandemInvitation)
+            .where(TandemInvitation.to_user_id == user.id, TandemInvitation.state == InvitationState.pending)
+            .options(joinedload(TandemInvitation.from_user))
+        )
+    )
+
+
+def show_pool():
+    """Adults: ranked suggestions from the adult pool."""
+    user = current_user._get_current_object()
+    profile = services.profile_of(user)
+    return render_template(
+        "tandem/adults.html",
+        profile=profile,
+        suggestions=suggestions(user, date.today()) if profile and profile.adult_pool else [],
+        form=ActionForm(),
+    )
+
+
+def invite_adult(user_id: int):
+    """Propose a tandem to an adult of the pool."""
+    other = db.session.get(User, user_id)
+    if other is None or not ActionForm().validate_on_submit():
+        refuse(404 if other is None else 400)
+    user = current_user._get_current_object()
+    run_action(
+        lambda: invite(user, other, date.today()), _("Your proposal is sent. The tandem starts when it is accepted.")
+    )
+    return redirect(url_for("tandem.show_pool"))
+
+
+def answer_invitation(invitation_id: int, verdict: str):
+    """Accept or decline a proposed adult tandem."""
+    invitation = db.session.get(TandemInvitation, invitation_id)
+    user = current_user._get_current_object()
+    if invitation is None or invitation.to_user_id != user.id or verdict not in ("accept", "decline"):
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        refuse(400)
+    accept = verdict == "accept"
+    made: list[TandemPair | None] = []
+    done = run_action(
+        lambda: made.append(answer(invitation, user, accept)),
+        _("The tandem has started.") if accept else _("The proposal is declined."),
+    )
+    if done and made and made[0] is not None:
+        return redirect(url_for("tandem.show_pair", pair_id=made[0].id))
+    return redirect(url_for("tandem.home"))
+
+
+def register(bp) -> None:
+    bp.add_url_rule("/adults", "show_pool", access("adult")(show_pool))
+    bp.add_url_rule("/adults/<int:user_id>/invite", "invite_adult", access("adult")(invite_adult), methods=["POST"])
+    bp.add_url_rule(
+        "/invitations/<int:invitation_id>/<verdict>",
+        "answer_invitation",
+        access("adult")(answer_invitation),
+        methods=["POST"],
+    )

@@ -1,0 +1,109 @@
+"""Forms for tandem profiles, rounds and the pair workspace."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..accounts.forms import REQUIRED
+from ..classes.models import Level
+from ..i18n import label
+from ..schools.forms import TOO_LONG, CheckboxesField
+from .choices import INTERESTS, LANGUAGES, LEARNABLE, MODES, SLOT_CODES
+from .models import Surplus
+
+MINUTES = _l("Please enter minutes from 0 to 600.")
+
+
+class ProfileForm(FlaskForm):
+    speaks = CheckboxesField(_l("Languages spoken at home"), validators=[DataRequired(REQUIRED)])
+    learns = RadioField(_l("Language I learn in the tandem"), validators=[InputRequired(REQUIRED)])
+    level = SelectField(_l("My level in it (CEFR)"), validators=[InputRequired(REQUIRED)])
+    interests = CheckboxesField(_l("Interests"), validators=[Optional()])
+    modes = CheckboxesField(_l("How I would like to practise"), validators=[Optional()])
+    slots = CheckboxesField(_l("When I have time (my city's time)"), validators=[Optional()], coerce=int)
+    adult_pool = BooleanField(_l("Offer me to other adults looking for a tandem partner"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.speaks.choices = [SelectChoice(code, label(text)) for code, text in LANGUAGES.items()]
+        self.learns.choices = [SelectChoice(code, label(LANGUAGES[code])) for code in LEARNABLE]
+        self.level.choices = [SelectChoice(lv.value, lv.value) for lv in Level]
+        self.interests.choices = sorted(
+            (SelectChoice(code, label(text)) for code, text in INTERESTS.items()), key=lambda c: c.label.casefold()
+        )
+        self.modes.choices = [SelectChoice(code, label(text)) for code, text in MODES.items()]
+        self.slots.choices = [SelectChoice(code, str(code)) for code in SLOT_CODES]
+
+    def fill(self, profile) -> None:
+        self.speaks.data = list(profile.speaks)
+        self.learns.data = profile.learns
+        self.level.data = profile.level.value if profile.level else "A1"
+        self.interests.data = list(profile.interests)
+        self.modes.data = list(profile.modes)
+        self.slots.data = list(profile.slots)
+        self.adult_pool.data = profile.adult_pool
+
+    def profile_data(self) -> dict:
+        return {
+            "speaks": self.speaks.data,
+            "learns": self.learns.data,
+            "level": self.level.data,
+            "interests": self.interests.data,
+            "modes": self.modes.data,
+            "slots": self.slots.data,
+            "adult_pool": self.adult_pool.data,
+        }
+
+
+class RoundForm(FlaskForm):
+    surplus = RadioField(_l("Learners for whom the other class has no partner left go to"), default="waiting")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.surplus.choices = [SelectChoice(s.value, s.label) for s in Surplus]
+
+
+class SwapForm(FlaskForm):
+    first = SelectField(_l("First pair"), validators=[InputRequired(REQUIRED)], coerce=int)
+    second = SelectField(_l("Second pair"), validators=[InputRequired(REQUIRED)], coerce=int)
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        _l("Message"), validators=[DataRequired(_l("Write a message first.")), Length(max=4000, message=TOO_LONG)]
+    )
+
+
+class SessionForm(FlaskForm):
+    held_on = DateField(_l("Date"), validators=[InputRequired(_l("Please enter a date."))], default=date.today)
+    minutes_de = IntegerField(
+        _l("Minutes in German"),
+        default=0,
+        validators=[InputRequired(MINUTES), NumberRange(min=0, max=600, message=MINUTES)],
+    )
+    minutes_ru = IntegerField(
+        _l("Minutes in Russian"),
+        default=0,
+        validators=[InputRequired(MINUTES), NumberRange(min=0, max=600, message=MINUTES)],
+    )
+    topics = StringField(_l("Topics"), validators=[Optional(), Length(max=300, message=TOO_LONG)])
+
+
+class WordForm(FlaskForm):
+    word = StringField(_l("Word"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG)])
+    translation = StringField(_l("Translation"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG)])
+    example = StringField(_l("Example sentence (optional)"), validators=[Optional(), Length(max=300, message=TOO_LONG)])
