@@ -111,6 +111,7 @@ def sample_args(make_link, make_user, make_school):
         "round_id": 999999,
         "pair_id": 999999,
         "invitation_id": 999999,
+        "meeting_id": 999999,
         "verdict": "accept",
     }
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-11-25 18:52:29.342096
+Create Date: 2026-11-25 19:09:07.155200
 
 """
 
@@ -142,6 +142,26 @@ def upgrade():
         sa.PrimaryKeyConstraint("round_id", "user_id", name=op.f("pk_tandem_waiting")),
     )
     op.create_table(
+        "tandem_meeting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pair_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_tandem_meeting_created_by_id_users"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["pair_id"], ["tandem_pair.id"], name=op.f("fk_tandem_meeting_pair_id_tandem_pair"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tandem_meeting")),
+    )
+    with op.batch_alter_table("tandem_meeting", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_tandem_meeting_pair_id"), ["pair_id"], unique=False)
+
+    op.create_table(
         "tandem_member",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("pair_id", sa.Integer(), nullable=False),
@@ -264,6 +284,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_tandem_member_pair_id"))
 
     op.drop_table("tandem_member")
+    with op.batch_alter_table("tandem_meeting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tandem_meeting_pair_id"))
+
+    op.drop_table("tandem_meeting")
     op.drop_table("tandem_waiting")
     with op.batch_alter_table("tandem_pair", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tandem_pair_round_id"))

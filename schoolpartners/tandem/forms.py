@@ -15,6 +15,7 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -26,6 +27,7 @@ from .choices import INTERESTS, LANGUAGES, LEARNABLE, MODES, SLOT_CODES
 from .models import Surplus
 
 MINUTES = _l("Please enter minutes from 0 to 600.")
+DURATION = _l("Please enter a duration from 10 to 240 minutes.")
 
 
 class ProfileForm(FlaskForm):
@@ -107,3 +109,17 @@ class WordForm(FlaskForm):
     word = StringField(_l("Word"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG)])
     translation = StringField(_l("Translation"), validators=[DataRequired(REQUIRED), Length(max=120, message=TOO_LONG)])
     example = StringField(_l("Example sentence (optional)"), validators=[Optional(), Length(max=300, message=TOO_LONG)])
+
+
+class MeetingForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Please enter a date."))])
+    time = TimeField(_l("Time (your time zone)"), validators=[InputRequired(_l("Please enter a time."))])
+    minutes = IntegerField(
+        _l("Duration in minutes"),
+        default=45,
+        validators=[InputRequired(DURATION), NumberRange(min=10, max=240, message=DURATION)],
+    )
+    place = StringField(
+        _l("Where (lesson, room or the school's video tool)"),
+        validators=[Optional(), Length(max=200, message=TOO_LONG)],
+    )

@@ -245,3 +245,19 @@ class VocabularyEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     added_by: Mapped[User | None] = relationship()
+
+
+class TandemMeeting(db.Model):
+    """A planned call or meeting of the pair (in a lesson or with the schools' own tools), one instant in UTC."""
+
+    __tablename__ = "tandem_meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("tandem_pair.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(default=45)
+    place: Mapped[str] = mapped_column(sa.String(200), default="")  # "Russischstunde, Raum 204", the school's tool
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    created_by: Mapped[User | None] = relationship()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,8 +15,9 @@ from ..domain import DomainError
 from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import access, refuse
+from ..sqltypes import utcnow
 from . import pairs, prompts
-from .forms import MessageForm, SessionForm, WordForm
+from .forms import MeetingForm, MessageForm, SessionForm, WordForm
 from .models import TandemPair
 from .services import profiles_of
 from .views import bp
@@ -62,6 +64,9 @@ def render_pair(pair: TandemPair, **forms):
         session_form=forms.get("session_form") or SessionForm(),
         word_form=forms.get("word_form") or WordForm(),
         learned=forms.get("learned") or {},
+        meetings=pairs.upcoming_meetings(pair, utcnow()),
+        zones=pairs.member_zones(pair),
+        meeting_form=forms.get("meeting_form") or MeetingForm(),
     )
 
 
@@ -140,6 +145,41 @@ def add_word(pair_id: int):
     return render_pair(pair, word_form=form), 400
 
 
+@bp.route("/pairs/<int:pair_id>/meetings", methods=["POST"])
+@access("user")
+def plan_meeting(pair_id: int):
+    """Plan a call or meeting; the time is entered in the viewer's zone and stored as one instant."""
+    pair = get_pair_or_404(pair_id)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        local = datetime.combine(form.day.data, form.time.data, tzinfo=ZoneInfo(str(get_timezone())))
+        try:
+            pairs.plan_meeting(
+                pair,
+                current_user._get_current_object(),
+                local.astimezone(UTC),
+                form.minutes.data,
+                form.place.data or "",
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            getattr(form, exc.field or "day").errors = [str(exc)]
+        else:
+            db.session.commit()
+            flash(_("The meeting is planned. Your partner has been told."), "success")
+            return redirect(url_for("tandem.show_pair", pair_id=pair.id, _anchor="meetings"))
+    return render_pair(pair, meeting_form=form), 400
+
+
+@bp.route("/pairs/<int:pair_id>/meetings/<int:meeting_id>/cancel", methods=["POST"])
+@access("user")
+def cancel_meeting(pair_id: int, meeting_id: int):
+    """Call off a planned meeting."""
+    return _pair_action(
+        pair_id, "view", lambda p, u: pairs.cancel_meeting(p, u, meeting_id), _("The meeting is called off.")
+    )
+
+
 @bp.route("/pairs/<int:pair_id>/vocabulary.csv")
 @access("user")
 def export_vocabulary(pair_id: int):
@@ -196,3 +236,6 @@ def leave_pair(pair_id: int):
     return _pair_action(
         pair_id, "view", pairs.request_leave, success, "tandem.home" if not pair.round else "tandem.show_pair"
     )
+
+
+bp.add_app_template_global(pairs.zone_times, "tandem_zone_times")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import format_datetime, get_timezone
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -17,12 +19,14 @@ from ..classes.models import ClassPartnership, ClassTeacher, ConsentScope
 from ..classes.services import may
 from ..domain import DomainError
 from ..extensions import db
+from ..i18n import current_locale
 from ..notifications.services import notify
 from ..sqltypes import utcnow
 from .models import (
     PairingRound,
     PairState,
     SessionNote,
+    TandemMeeting,
     TandemMember,
     TandemMessage,
     TandemPair,
@@ -306,3 +310,78 @@ def request_leave(pair: TandemPair, user: User) -> None:
             teacher, "tandem_leave_requested", link=url_for("tandem.show_pair", pair_id=pair.id), name=user.display_name
         )
     db.session.flush()
+
+
+# --- planned meetings ----------------------------------------------------------------------------------------
+
+MEETING_HORIZON = timedelta(days=366)
+
+
+def plan_meeting(pair: TandemPair, user: User, starts_at: datetime, minutes: int, place: str) -> TandemMeeting:
+    """Plan a call or meeting (an instant in UTC); the partners are told, with the time in their own zone."""
+    _check_write(pair, user)
+    now = utcnow()
+    if starts_at <= now:
+        raise DomainError(_("Choose a time in the future."), field="day")
+    if starts_at > now + MEETING_HORIZON:
+        raise DomainError(_("Plan at most a year ahead."), field="day")
+    meeting = TandemMeeting(
+        pair_id=pair.id, starts_at=starts_at, minutes=minutes, place=place.strip(), created_by_id=user.id
+    )
+    db.session.add(meeting)
+    _touch(pair)
+    db.session.flush()
+    for member in pair.members:
+        if member.user_id != user.id:
+            notify(
+                member.user,
+                "tandem_meeting_planned",
+                link=url_for("tandem.show_pair", pair_id=pair.id, _anchor="meetings"),
+            )
+    return meeting
+
+
+def cancel_meeting(pair: TandemPair, user: User, meeting_id: int) -> None:
+    _check_write(pair, user)
+    meeting = db.session.get(TandemMeeting, meeting_id)
+    if meeting is None or meeting.pair_id != pair.id:
+        raise DomainError(_("This meeting does not exist (any more)."))
+    db.session.delete(meeting)
+    db.session.flush()
+
+
+def upcoming_meetings(pair: TandemPair, now: datetime) -> list[TandemMeeting]:
+    """Meetings that have not ended yet, soonest first."""
+    return [
+        m
+        for m in db.session.scalars(
+            sa.select(TandemMeeting)
+            .where(TandemMeeting.pair_id == pair.id, TandemMeeting.starts_at >= now - timedelta(hours=3))
+            .order_by(TandemMeeting.starts_at)
+        )
+        if m.starts_at + timedelta(minutes=m.minutes) >= now
+    ]
+
+
+def member_zones(pair: TandemPair) -> list[tuple[str, str]]:
+    """(IANA zone, place name) of each member: a student's school city, else the user's own zone."""
+    found = []
+    for member in pair.members:
+        user = member.user
+        school = user.school if user.is_student else None
+        if school is not None:
+            found.append((school.city.zone, school.city.name(current_locale())))
+        else:
+            found.append((user.timezone, user.timezone.rsplit("/", 1)[-1].replace("_", " ")))
+    return found
+
+
+def zone_times(moment: datetime, zones: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The moment in the members' zones that differ from the viewer's ("18:00 Sankt Petersburg")."""
+    viewer = str(get_timezone())
+    shown, seen = [], {viewer}
+    for zone, place in zones:
+        if zone not in seen:
+            seen.add(zone)
+            shown.append((format_datetime(moment.astimezone(ZoneInfo(zone)), "short", rebase=False), place))
+    return shown

@@ -101,7 +101,10 @@ def world(make_school, make_user, make_city, make_student):
     db.session.add(link)
     db.session.flush()
     german = [make_student(de, classes[0], profile=dict(GERMAN_PROFILE)) for _ in range(3)]
-    russian = [make_student(ru, classes[1], age=15, profile=dict(RUSSIAN_PROFILE), locale="ru") for _ in range(3)]
+    russian = [
+        make_student(ru, classes[1], age=15, profile=dict(RUSSIAN_PROFILE), locale="ru", timezone="Europe/Moscow")
+        for _ in range(3)
+    ]
     return {
         "de": de,
         "ru": ru,

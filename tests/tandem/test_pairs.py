@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -15,6 +16,10 @@ from schoolpartners.notifications.models import Notification
 from schoolpartners.tandem import pairs
 from schoolpartners.tandem.models import PairState, TandemMessage, TandemSession, VocabularyEntry
 from tests.factories import as_user
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", response.get_data(as_text=True)))
 
 
 def _messages(pair):
@@ -200,3 +205,38 @@ def test_nobody_reports_their_own_message(client, login, world, live_pair):
     db.session.flush()
     login(world["german"][0])
     assert client.get(f"/report/tandem_message/{message.id}").status_code == 404
+
+
+def test_a_planned_meeting_shows_in_both_cities_time_in_winter_and_summer(client, app, login, world, live_pair):
+    from schoolpartners.tandem.models import TandemMeeting
+
+    lena, ivan = world["german"][0], world["russian"][0]
+    login(lena)  # Europe/Berlin
+    year = date.today().year + 1
+    for day, berlin, moscow in ((f"{year}-01-14", "16:00", "18:00"), (f"{year}-07-14", "16:00", "17:00")):
+        response = client.post(
+            f"/tandem/pairs/{live_pair.id}/meetings",
+            data={"day": day, "time": berlin, "minutes": "45", "place": "Russischstunde, Raum 204"},
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        page = _text(client.get(f"/tandem/pairs/{live_pair.id}"))
+        assert re.search(rf"{berlin} / [0-9.]+, {moscow} ", page), page
+    starts = [m.starts_at.hour for m in db.session.scalars(sa.select(TandemMeeting).order_by(TandemMeeting.starts_at))]
+    assert starts == [15, 14]  # 16:00 in Berlin is 15:00 UTC in winter and 14:00 UTC in summer
+    assert "tandem_meeting_planned" in set(
+        db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == ivan.id))
+    )
+    ivan_page = _text(as_user(app, ivan).get(f"/tandem/pairs/{live_pair.id}"))
+    assert re.search(r"18:00 / [0-9.]+, 16:00 ", ivan_page)  # Moscow first for Иван, then Berlin
+
+
+def test_a_meeting_in_the_past_is_refused(client, login, world, live_pair):
+    from schoolpartners.tandem.models import TandemMeeting
+
+    login(world["german"][0])
+    response = client.post(
+        f"/tandem/pairs/{live_pair.id}/meetings",
+        data={"day": (date.today() - timedelta(days=2)).isoformat(), "time": "10:00", "minutes": "45"},
+    )
+    assert response.status_code == 400 and "Zukunft" in response.get_data(as_text=True)
+    assert not db.session.scalars(sa.select(TandemMeeting)).all()
