@@ -6,7 +6,6 @@ stopped, a 5,000 x 5,000 tandem pairing round against the assignment solver alon
 from __future__ import annotations
 
 import http.cookiejar
-import json
 import os
 import re
 import shutil
@@ -22,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bench import tandem
+from bench.report import line
 from bench.upload import MIB, csrf_token, make_pdf, memory_kib, post_file, reset_peak, worker_pid
 from schoolpartners.scale import DEMO_PROJECT_TITLE
 
@@ -118,19 +118,6 @@ def wrk(wrk_path: str, url: str, cookie: str | None = None) -> float:
     if re.search(r"Non-2xx or 3xx responses: \d+", output):
         raise RuntimeError(f"wrk saw error responses for {url}:\n{output}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-
-
-def line(name: str, value: float, baseline: float, goal: str, unit: str = "req/s") -> str:
-    return json.dumps(
-        {
-            "bench": name,
-            "value": round(value, 1),
-            "unit": unit,
-            "baseline": round(baseline, 1),
-            "ratio": round(value / baseline, 3),
-            "goal": goal,
-        }
-    )
 
 
 def check_page(url: str, cookie: str | None) -> None:

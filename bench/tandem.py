@@ -4,7 +4,6 @@ Run alone with `python -m bench.tandem`; bench/run.py calls main() last."""
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 import sys
@@ -12,6 +11,7 @@ import time
 
 from scipy.optimize import linear_sum_assignment
 
+from bench.report import line
 from schoolpartners.tandem.matching import (
     AGE_CAP,
     DEFAULT_WEIGHTS,
@@ -98,20 +98,6 @@ def measure(size: int, rounds: int = ROUNDS) -> tuple[float, float, int]:
     return statistics.median(rounds_s), statistics.median(solver_s), len(result.pairs)
 
 
-def line(name: str, value: float, baseline: float, goal: str, unit: str) -> str:
-    """The JSON line of bench/run.py (kept here so that this bench imports nothing of the server benches)."""
-    return json.dumps(
-        {
-            "bench": name,
-            "value": round(value, 1),
-            "unit": unit,
-            "baseline": round(baseline, 1),
-            "ratio": round(value / baseline, 3),
-            "goal": goal,
-        }
-    )
-
-
 def main() -> None:
     small, small_solver, small_pairs = measure(30)
     print(
@@ -124,7 +110,7 @@ def main() -> None:
         f"bench: tandem round {SIZE}x{SIZE}: {value:.3f} s end to end, {baseline:.3f} s solver alone, {pairs} pairs",
         file=sys.stderr,
     )
-    print(line(f"tandem_round_{SIZE}x{SIZE}", value, baseline, "ratio <= 1.5", "s"), flush=True)
+    print(line(f"tandem_round_{SIZE}x{SIZE}", value, baseline, "ratio <= 1.5", "s", digits=2), flush=True)
 
 
 if __name__ == "__main__":

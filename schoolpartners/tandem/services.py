@@ -90,18 +90,6 @@ def learner(user: User, profile: TandemProfile | None, zone: str, today: date, d
 # --- who may do what ---------------------------------------------------------------------------------------
 
 
-def class_partnership_teachers(link: ClassPartnership) -> list[User]:
-    """The teachers of both classes (they run the rounds and supervise the pairs)."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(ClassTeacher, ClassTeacher.user_id == User.id)
-            .where(ClassTeacher.class_id.in_((link.german_class_id, link.russian_class_id)))
-            .distinct()
-        )
-    )
-
-
 def teaching_side(link: ClassPartnership, user: User) -> str | None:
     """ "german" or "russian": the class of the link this user teaches (None: neither)."""
     if not user.is_authenticated or not user.is_staff:
