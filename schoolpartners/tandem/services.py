@@ -205,18 +205,24 @@ def round_sides(pairing: PairingRound, today: date):
 def compute(pairing: PairingRound, today: date) -> None:
     """(Re)compute the proposal: fixed pairs stay, every other learner is paired anew or put on the waiting list."""
     german, russian, waiting = round_sides(pairing, today)
-    fixed = [p for p in pairing.pairs if p.fixed]
-    for pair in [p for p in pairing.pairs if not p.fixed]:
-        pairing.pairs.remove(pair)
+    present = {found.id for found in german + russian}
+    fixed = []
+    for pair in list(pairing.pairs):
+        # A fixed pair stays while all its learners are still in the classes (and not paired elsewhere).
+        if pair.fixed and {m.user_id for m in pair.members} <= present:
+            fixed.append(pair)
+        else:
+            pairing.pairs.remove(pair)
     pairing.waiting.clear()
     db.session.flush()
     fixed_ids = [tuple(m.user_id for m in pair.members) for pair in fixed]
     result = matching.pair_round(german, russian, surplus=pairing.surplus.value, fixed=fixed_ids)
-    scores = {proposal.members: proposal.score for proposal in result.pairs}
+    scores = {frozenset(proposal.members): proposal.score for proposal in result.pairs}
     for pair, members in zip(fixed, fixed_ids, strict=True):
-        pair.score = scores.get(members, pair.score)
+        pair.score = scores.get(frozenset(members), pair.score)
+    kept = {frozenset(members) for members in fixed_ids}
     for proposal in result.pairs:
-        if proposal.members in fixed_ids:
+        if frozenset(proposal.members) in kept:
             continue
         pair = TandemPair(score=proposal.score)
         pair.members = [TandemMember(user_id=uid, position=pos) for pos, uid in enumerate(proposal.members)]

@@ -190,3 +190,21 @@ def test_overview_in_a_fixed_number_of_queries(client, app, login, world, live_p
     page = client.get(url).get_data(as_text=True)
     assert page.count("/tandem/pairs/") >= 7
     assert queries.count == few <= 12, queries.statements
+
+
+def test_a_fixed_pair_whose_student_left_is_dropped_when_recomputing(client, login, world):
+    from schoolpartners.classes.services import archive_student
+
+    login(world["de_teacher"])
+    pairing = _start(client, world)
+    keep = pairing.pairs[0]
+    client.post(f"/tandem/rounds/{pairing.id}/pairs/{keep.id}/fix")
+    leaver = db.session.get(TandemPair, keep.id).members[0].user
+    archive_student(leaver)
+    db.session.flush()
+    assert client.post(f"/tandem/rounds/{pairing.id}/recompute").status_code == 302
+    db.session.expire_all()
+    pairing = db.session.get(PairingRound, pairing.id)
+    everyone = {m.user_id for p in pairing.pairs for m in p.members} | {w.user_id for w in pairing.waiting}
+    assert leaver.id not in everyone
+    assert len(everyone) == 5  # the other five are paired or waiting, nobody dropped silently
