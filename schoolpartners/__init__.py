@@ -7,7 +7,7 @@ from flask import Flask
 import config as config_module
 from config import Config
 
-from . import cli, errors, i18n, logs, markup, security, templating
+from . import cli, errors, i18n, logs, markup, routing, security, templating
 from .accounts import bp as accounts_bp
 from .accounts.loader import init_login
 from .cities import bp as cities_bp
@@ -60,6 +60,7 @@ def create_app(config_class: type | str = Config) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
 
+    routing.init_app(app)
     security.init_app(app)
     templating.init_app(app)
     markup.init_app(app)

@@ -159,3 +159,23 @@ def test_refusals_are_logged(client, login, make_user, caplog):
     with caplog.at_level(logging.INFO, logger="schoolpartners.events"):
         assert client.get("/outbox").status_code == 403
     assert '"event": "access_refused"' in caplog.text and "/outbox" in caplog.text
+
+
+def test_ids_no_row_can_have_are_not_found(app, client, login, make_user, sample_args):
+    """An id beyond the databases' INTEGER names nothing: 404 on every route, never an overflow (500)."""
+    login(make_user("teacher"))
+    checked = 0
+    for rule, _view in _routes(app):
+        numbers = [
+            name for name, converter in rule._converters.items() if converter.__class__.__name__ == "IdConverter"
+        ]
+        if not numbers or rule.endpoint == "accounts.logout":
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            value = 2**70 if name in numbers else sample_args[name]
+            url = re.sub(rf"<(?:[^<>]*:)?{name}>", str(value), url)
+        method = "GET" if "GET" in rule.methods else "POST"
+        assert client.open(url, method=method).status_code == 404, url
+        checked += 1
+    assert checked > 40

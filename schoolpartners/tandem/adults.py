@@ -37,7 +37,7 @@ def _pool_profiles() -> list[TandemProfile]:
 
 
 def _partner_ids(user: User) -> set[int]:
-    """Adults this user is paired with or has an open invitation with (not suggested again)."""
+    """Adults this user is paired with, has an open invitation with or was declined by (not suggested again)."""
     paired = sa.select(TandemMember.pair_id).where(TandemMember.user_id == user.id)
     ids = set(
         db.session.scalars(
@@ -48,8 +48,14 @@ def _partner_ids(user: User) -> set[int]:
     )
     for inv in db.session.scalars(
         sa.select(TandemInvitation).where(
-            TandemInvitation.state == InvitationState.pending,
-            sa.or_(TandemInvitation.from_user_id == user.id, TandemInvitation.to_user_id == user.id),
+            sa.or_(
+                sa.and_(
+                    TandemInvitation.state == InvitationState.pending,
+                    sa.or_(TandemInvitation.from_user_id == user.id, TandemInvitation.to_user_id == user.id),
+                ),
+                # A "no" stands: whoever was declined cannot send the same person proposal after proposal.
+                sa.and_(TandemInvitation.state == InvitationState.declined, TandemInvitation.from_user_id == user.id),
+            )
         )
     ):
         ids |= {inv.from_user_id, inv.to_user_id}
@@ -81,8 +87,15 @@ def invite(user: User, other: User, today: date) -> TandemInvitation:
     return invitation
 
 
+def _in_pool(user: User) -> bool:
+    profile = services.profile_of(user)
+    return user.is_active and user.is_staff and profile is not None and profile.adult_pool
+
+
 def answer(invitation: TandemInvitation, user: User, accept: bool) -> TandemPair | None:
     if invitation.to_user_id != user.id or invitation.state is not InvitationState.pending:
+        raise DomainError(_("This invitation is no longer open."))
+    if accept and not _in_pool(invitation.from_user):  # the proposer has left the pool (or the platform) since
         raise DomainError(_("This invitation is no longer open."))
     invitation.state = InvitationState.accepted if accept else InvitationState.declined
     invitation.answered_at = utcnow()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,7 +17,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..accounts.forms import REQUIRED
 from ..classes.models import Level
@@ -26,6 +26,7 @@ from ..schools.forms import TOO_LONG, CheckboxesField
 from .choices import INTERESTS, LANGUAGES, LEARNABLE, MODES, SLOT_CODES
 from .models import Surplus
 
+MEETING_DAYS_AHEAD = 367  # the service allows a year ahead; the zones shift a day either way
 MINUTES = _l("Please enter minutes from 0 to 600.")
 DURATION = _l("Please enter a duration from 10 to 240 minutes.")
 
@@ -123,3 +124,11 @@ class MeetingForm(FlaskForm):
         _l("Where (lesson, room or the school's video tool)"),
         validators=[Optional(), Length(max=200, message=TOO_LONG)],
     )
+
+    def validate_day(self, field):
+        # Turned into UTC, a day in the year 1 or 9999 would leave the calendar; refuse far-off days here.
+        today = date.today()
+        if field.data < today - timedelta(days=1):
+            raise ValidationError(_l("Choose a time in the future."))
+        if field.data > today + timedelta(days=MEETING_DAYS_AHEAD):
+            raise ValidationError(_l("Plan at most a year ahead."))

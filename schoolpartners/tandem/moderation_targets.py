@@ -57,7 +57,7 @@ class TandemMessageTarget(registry.ReportTarget):
 
     def can_report(self, message: TandemMessage, user: User) -> bool:
         """The other partner (or a supervising teacher) reports; nobody reports their own message."""
-        if not user.is_authenticated or message.author_id == user.id:
+        if not user.is_authenticated or message.author_id == user.id or message.hidden_at is not None:
             return False
         pair = pairs.load_pair(message.pair_id)
         return pair is not None and pairs.can_view(pair, user)

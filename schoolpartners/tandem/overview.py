@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..accounts.models import User
-from ..classes.models import ClassMembership, ClassPartnership, ClassTeacher
+from ..classes.models import ClassMembership, ClassPartnership, ClassTeacher, SchoolClass
 from ..extensions import db
 from ..moderation.models import Report, ReportState
 from .models import (
@@ -150,26 +150,28 @@ def waiting_of(user: User) -> WaitingLearner | None:
     )
 
 
-def rounds_awaiting(user: User) -> list[PairingRound]:
-    """Proposals of pairs that wait for the approval of this teacher's class (one query, for the dashboard)."""
-    taught = sa.select(ClassTeacher.class_id).where(ClassTeacher.user_id == user.id)
-    return list(
-        db.session.scalars(
-            sa.select(PairingRound)
-            .join(ClassPartnership, ClassPartnership.id == PairingRound.class_partnership_id)
-            .where(
-                PairingRound.state == RoundState.draft,
-                sa.or_(
-                    sa.and_(ClassPartnership.german_class_id.in_(taught), PairingRound.german_approved_at.is_(None)),
-                    sa.and_(ClassPartnership.russian_class_id.in_(taught), PairingRound.russian_approved_at.is_(None)),
-                ),
-            )
-            .options(
-                joinedload(PairingRound.class_partnership).joinedload(ClassPartnership.german_class),
-                joinedload(PairingRound.class_partnership).joinedload(ClassPartnership.russian_class),
-            )
-        )
+_German, _Russian = aliased(SchoolClass), aliased(SchoolClass)
+_TAUGHT = sa.select(ClassTeacher.class_id).where(ClassTeacher.user_id == sa.bindparam("user_id"))
+# Built once: the dashboard is the most visited page.
+_ROUNDS_AWAITING = (
+    sa.select(PairingRound.id, _German.name, _Russian.name)
+    .join(ClassPartnership, ClassPartnership.id == PairingRound.class_partnership_id)
+    .join(_German, _German.id == ClassPartnership.german_class_id)
+    .join(_Russian, _Russian.id == ClassPartnership.russian_class_id)
+    .where(
+        PairingRound.state == RoundState.draft,
+        sa.or_(
+            sa.and_(ClassPartnership.german_class_id.in_(_TAUGHT), PairingRound.german_approved_at.is_(None)),
+            sa.and_(ClassPartnership.russian_class_id.in_(_TAUGHT), PairingRound.russian_approved_at.is_(None)),
+        ),
     )
+    .order_by(PairingRound.id)
+)
+
+
+def rounds_awaiting(user: User) -> list[tuple[int, str, str]]:
+    """(round id, German class, Russian class) of proposals waiting for this teacher's class (one query)."""
+    return [tuple(row) for row in db.session.execute(_ROUNDS_AWAITING, {"user_id": user.id})]
 
 
 def running_pairs(user: User) -> list[TandemPair]:

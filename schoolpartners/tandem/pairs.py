@@ -75,12 +75,13 @@ def is_member(pair: TandemPair, user: User) -> bool:
 
 
 def can_view(pair: TandemPair, user: User) -> bool:
-    """Members of a published pair; the supervising teachers of both schools; nobody else."""
-    if not user.is_authenticated:
+    """Members of a published pair; the supervising teachers of both schools; nobody else.
+
+    A proposed pair has no page of its own: the teachers change it on its round's page until both approve.
+    """
+    if not user.is_authenticated or pair.state is PairState.proposed:
         return False
-    if is_member(pair, user):
-        return pair.state is not PairState.proposed
-    return user.is_staff and user.id in supervisor_ids(pair)
+    return is_member(pair, user) or (user.is_staff and user.id in supervisor_ids(pair))
 
 
 def can_supervise(pair: TandemPair, user: User) -> bool:
@@ -270,14 +271,17 @@ def vocabulary_csv(entries: list[VocabularyEntry], header: list[str]) -> str:
 
 def _csv_safe(value: str) -> str:
     """Spreadsheets run cells starting with = + - @ as formulas; quote them as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def set_paused(pair: TandemPair, by: User, paused: bool) -> None:
     """A supervising teacher pauses a pair (nobody writes) or lets it go on."""
     if pair.state not in (PairState.active, PairState.paused):
         raise DomainError(_("This tandem has ended."))
-    pair.state = PairState.paused if paused else PairState.active
+    wanted = PairState.paused if paused else PairState.active
+    if pair.state is wanted:  # a second click: nothing changes, nobody is told twice
+        return
+    pair.state = wanted
     kind = "tandem_paused" if paused else "tandem_resumed"
     for member in pair.members:
         notify(member.user, kind, link=url_for("tandem.show_pair", pair_id=pair.id))
@@ -285,7 +289,7 @@ def set_paused(pair: TandemPair, by: User, paused: bool) -> None:
 
 
 def end_pair(pair: TandemPair, by: User) -> None:
-    if pair.state is PairState.ended:
+    if pair.state not in (PairState.active, PairState.paused):
         raise DomainError(_("This tandem has ended."))
     pair.state = PairState.ended
     for member in pair.members:

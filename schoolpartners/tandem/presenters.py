@@ -43,7 +43,9 @@ def chip_texts(reasons: list) -> list[str]:
 
 def chips_for_round(pairing: PairingRound, today: date) -> dict[int, list[str]]:
     """Chips of every pair of a round, by pair id (a third partner's chips follow the pair's)."""
-    learners = services.learners_of_round(pairing, today)
+    german, russian, _waiting = services.round_sides(pairing, today)
+    learners = {found.id: found for found in german + russian}
+    german_ids = {found.id for found in german}
     found: dict[int, list[str]] = {}
     for pair in pairing.pairs:
         members = [learners.get(m.user_id) for m in pair.members]
@@ -52,7 +54,9 @@ def chips_for_round(pairing: PairingRound, today: date) -> dict[int, list[str]]:
             continue
         texts = chip_texts(matching.reasons(members[0], members[1]))
         if len(members) > 2 and members[2] is not None:
-            texts += chip_texts(matching.reasons(members[2], members[1]))
+            # The third member's partner is the one from the other class.
+            partner = members[1] if members[2].id in german_ids else members[0]
+            texts += chip_texts(matching.reasons(members[2], partner))
         found[pair.id] = list(dict.fromkeys(texts))
     return found
 

@@ -182,10 +182,15 @@ def open_round(link: ClassPartnership) -> PairingRound | None:
     )
 
 
-def start_round(link: ClassPartnership, by: User, surplus: Surplus, today: date) -> PairingRound:
-    """Propose pairs for the two classes (one open proposal per class partnership at a time)."""
+def _check_link_active(link: ClassPartnership) -> None:
+    # An ended class partnership gets no new pairs, not even from a proposal made while it was active.
     if link.state is not ClassPartnershipState.active:
         raise DomainError(_("Pairing rounds need an active class partnership."))
+
+
+def start_round(link: ClassPartnership, by: User, surplus: Surplus, today: date) -> PairingRound:
+    """Propose pairs for the two classes (one open proposal per class partnership at a time)."""
+    _check_link_active(link)
     if open_round(link) is not None:
         raise DomainError(_("This class partnership already has a proposal waiting for approval."))
     pairing = PairingRound(class_partnership=link, surplus=surplus, created_by_id=by.id)
@@ -263,21 +268,22 @@ def load_round(round_id: int) -> PairingRound | None:
     )
 
 
-def learners_of_round(pairing: PairingRound, today: date) -> dict[int, matching.Learner]:
-    german, russian, _waiting = round_sides(pairing, today)
-    return {found.id: found for found in german + russian}
-
-
 def swap(pairing: PairingRound, first: TandemPair, second: TandemPair, today: date) -> None:
     """Exchange the German-class partners of two proposed pairs; refused when a new pair breaks a hard rule."""
     if pairing.state is not RoundState.draft or first is second:
         raise DomainError(_("Choose two different pairs of this proposal."))
-    learners = learners_of_round(pairing, today)
+    german, russian, _waiting = round_sides(pairing, today)
+    learners = {found.id: found for found in german + russian}
     a, b = first.members, second.members
     new_first = [learners.get(b[0].user_id), learners.get(a[1].user_id)]
     new_second = [learners.get(a[0].user_id), learners.get(b[1].user_id)]
+    links = [new_first, new_second]
+    # A triad's third member from the Russian class is the partner of the German student, who changes here.
+    german_ids = {found.id for found in german}
+    for pair, german_partner in ((first, new_first[0]), (second, new_second[0])):
+        links += [[german_partner, learners.get(m.user_id)] for m in pair.members[2:] if m.user_id not in german_ids]
     broken = []
-    for one, other in (new_first, new_second):
+    for one, other in links:
         if one is None or other is None:
             raise DomainError(_("Choose two different pairs of this proposal."))
         broken += matching.violations(one, other)
@@ -308,6 +314,7 @@ def approve(pairing: PairingRound, by: User, side: str) -> bool:
     """Record one school's approval; the second one publishes the round. Returns whether it is published now."""
     if pairing.state is not RoundState.draft:
         raise DomainError(_("This round is published already and cannot be changed."))
+    _check_link_active(pairing.class_partnership)
     if not pairing.pairs:
         raise DomainError(_("The proposal has no pairs yet."))
     now = utcnow()
@@ -350,6 +357,7 @@ def recompute(pairing: PairingRound, today: date) -> None:
     """Pair everyone anew except the fixed pairs (a published round stays as it is)."""
     if pairing.state is not RoundState.draft:
         raise DomainError(_("This round is published already and cannot be changed."))
+    _check_link_active(pairing.class_partnership)
     compute(pairing, today)
 
 
