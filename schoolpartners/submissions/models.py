@@ -39,11 +39,13 @@ class Submission(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("milestone_id", "student_id", name="uq_submission_student"),
         sa.UniqueConstraint("milestone_id", "team_id", name="uq_submission_team"),
+        # Dashboards count a project's submissions waiting for review: the index alone answers that.
+        sa.Index("ix_submission_project_status", "project_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     milestone_id: Mapped[int] = mapped_column(sa.ForeignKey("milestone.id", ondelete="CASCADE"), index=True)
-    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("project.id", ondelete="CASCADE"))
     student_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id", ondelete="CASCADE"), index=True)
     status: Mapped[SubmissionStatus] = mapped_column(
