@@ -99,9 +99,15 @@ def serve(target: str, port: int, env: dict, workers: int = 2) -> subprocess.Pop
     raise RuntimeError(f"{target} did not start")
 
 
+# Logged-in pages are loaded with the browser that logged in: Flask-Login's session protection compares the
+# user agent with the one at login and would otherwise mark the session and send a new cookie on every request.
+USER_AGENT = "schoolpartners-bench"
+
+
 def login_cookie(base: str, email: str, password: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     html = opener.open(f"{base}/login").read().decode()
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
     data = urllib.parse.urlencode({"csrf_token": token, "email": email, "password": password}).encode()
@@ -113,7 +119,7 @@ def login_cookie(base: str, email: str, password: str) -> str:
 def wrk(wrk_path: str, url: str, cookie: str | None = None) -> float:
     command = [wrk_path, "-t1", "-c8", f"-d{DURATION}", url]
     if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
+        command[1:1] = ["-H", f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if re.search(r"Non-2xx or 3xx responses: \d+", output):
         raise RuntimeError(f"wrk saw error responses for {url}:\n{output}")
@@ -122,7 +128,7 @@ def wrk(wrk_path: str, url: str, cookie: str | None = None) -> float:
 
 def check_page(url: str, cookie: str | None) -> None:
     """Fail unless the page answers 200 itself: wrk counts a redirect (say, to the login) as a success."""
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    request = urllib.request.Request(url, headers={"Cookie": cookie, "User-Agent": USER_AGENT} if cookie else {})
     response = urllib.request.urlopen(request, timeout=30)
     if response.status != 200 or response.url != url:
         raise RuntimeError(f"{url} answered {response.status} at {response.url}, not 200")

@@ -36,16 +36,21 @@ def _pool_profiles() -> list[TandemProfile]:
     )
 
 
-def _partner_ids(user: User) -> set[int]:
-    """Adults this user is paired with, has an open invitation with or was declined by (not suggested again)."""
+def _paired_ids(user: User) -> set[int]:
+    """Whoever shares a running tandem with this user."""
     paired = sa.select(TandemMember.pair_id).where(TandemMember.user_id == user.id)
-    ids = set(
+    return set(
         db.session.scalars(
             sa.select(TandemMember.user_id)
             .join(TandemPair)
             .where(TandemMember.pair_id.in_(paired), TandemPair.state != PairState.ended)
         )
     )
+
+
+def _partner_ids(user: User) -> set[int]:
+    """Adults this user is paired with, has an open invitation with or was declined by (not suggested again)."""
+    ids = _paired_ids(user)
     for inv in db.session.scalars(
         sa.select(TandemInvitation).where(
             sa.or_(
@@ -97,6 +102,8 @@ def answer(invitation: TandemInvitation, user: User, accept: bool) -> TandemPair
         raise DomainError(_("This invitation is no longer open."))
     if accept and not _in_pool(invitation.from_user):  # the proposer has left the pool (or the platform) since
         raise DomainError(_("This invitation is no longer open."))
+    if accept and invitation.from_user_id in _paired_ids(user):  # both proposed to each other at once
+        raise DomainError(_("You already have a tandem with this person."))
     invitation.state = InvitationState.accepted if accept else InvitationState.declined
     invitation.answered_at = utcnow()
     if not accept:

@@ -19,6 +19,7 @@ from ..moderation import registry
 from ..sqltypes import utcnow
 from . import pairs
 from .models import PairingRound, TandemMessage, TandemPair
+from .services import current_teachers
 
 SCOPE_PREFIX = "tandem:"
 ADULT_SCOPE = "tandem:adults"
@@ -78,7 +79,11 @@ def scopes_for(user: User) -> set[str]:
     """The class partnerships with a class this teacher teaches and at least one pairing round."""
     if not user.is_staff:
         return set()
-    taught = sa.select(ClassTeacher.class_id).where(ClassTeacher.user_id == user.id)
+    taught = (
+        current_teachers(sa.select(ClassTeacher.class_id).where(ClassTeacher.user_id == user.id))
+        .where(ClassTeacher.user_id == user.id)
+        .with_only_columns(ClassTeacher.class_id)
+    )
     ids = db.session.scalars(
         sa.select(PairingRound.class_partnership_id)
         .join(ClassPartnership, ClassPartnership.id == PairingRound.class_partnership_id)
@@ -100,15 +105,8 @@ def moderators_of(scope: str) -> list[User]:
     )
     if has_round is None:
         return []
-    ids = (link.german_class_id, link.russian_class_id)
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(ClassTeacher, ClassTeacher.user_id == User.id)
-            .where(ClassTeacher.class_id.in_(ids))
-            .distinct()
-        )
-    )
+    teachers = current_teachers((link.german_class_id, link.russian_class_id)).with_only_columns(ClassTeacher.user_id)
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(teachers))))
 
 
 def _register() -> None:

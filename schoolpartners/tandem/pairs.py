@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
-from ..classes.models import ClassPartnership, ClassTeacher, ConsentScope
+from ..classes.models import ClassPartnership, ConsentScope
 from ..classes.services import may
 from ..domain import DomainError
 from ..extensions import db
@@ -33,6 +33,7 @@ from .models import (
     TandemSession,
     VocabularyEntry,
 )
+from .services import current_teachers
 
 MESSAGE_LENGTH = 4000
 BALANCE_WINDOW_DAYS = 28  # "for weeks": the sessions of the last four weeks
@@ -52,17 +53,12 @@ def load_pair(pair_id: int) -> TandemPair | None:
 
 
 def supervisor_ids(pair: TandemPair) -> set[int]:
-    """The teachers of the two classes of the pair's round (adult pairs have none)."""
+    """The teachers of the two classes of the pair's round, still on their school's staff (adults: none)."""
     if pair.round is None:
         return set()
     link: ClassPartnership = pair.round.class_partnership
-    return set(
-        db.session.scalars(
-            sa.select(ClassTeacher.user_id).where(
-                ClassTeacher.class_id.in_((link.german_class_id, link.russian_class_id))
-            )
-        )
-    )
+    rows = db.session.execute(current_teachers((link.german_class_id, link.russian_class_id)))
+    return {user_id for user_id, _class_id in rows}
 
 
 def supervisors(pair: TandemPair) -> list[User]:

@@ -15,7 +15,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..i18n import label
 from ..notifications.services import notify
-from ..schools.models import School
+from ..schools.models import MembershipStatus, School, StaffMembership
 from ..sqltypes import utcnow
 from . import matching
 from .choices import LEARNABLE, SLOT_CODES, VIOLATIONS
@@ -90,18 +90,32 @@ def learner(user: User, profile: TandemProfile | None, zone: str, today: date, d
 # --- who may do what ---------------------------------------------------------------------------------------
 
 
+def current_teachers(class_ids) -> sa.Select:
+    """(user id, class id) of the teachers of these classes who are still active staff of the class's school:
+    a teacher who has left the school no longer runs rounds or reads pairs."""
+    return (
+        sa.select(ClassTeacher.user_id, ClassTeacher.class_id)
+        .join(SchoolClass, SchoolClass.id == ClassTeacher.class_id)
+        .join(
+            StaffMembership,
+            sa.and_(
+                StaffMembership.user_id == ClassTeacher.user_id,
+                StaffMembership.school_id == SchoolClass.school_id,
+                StaffMembership.status == MembershipStatus.active,
+            ),
+        )
+        .where(ClassTeacher.class_id.in_(class_ids))
+    )
+
+
 def teaching_side(link: ClassPartnership, user: User) -> str | None:
     """ "german" or "russian": the class of the link this user teaches (None: neither)."""
     if not user.is_authenticated or not user.is_staff:
         return None
-    taught = set(
-        db.session.scalars(
-            sa.select(ClassTeacher.class_id).where(
-                ClassTeacher.user_id == user.id,
-                ClassTeacher.class_id.in_((link.german_class_id, link.russian_class_id)),
-            )
-        )
+    rows = db.session.execute(
+        current_teachers((link.german_class_id, link.russian_class_id)).where(ClassTeacher.user_id == user.id)
     )
+    taught = {class_id for _user_id, class_id in rows}
     if link.german_class_id in taught:
         return "german"
     if link.russian_class_id in taught:

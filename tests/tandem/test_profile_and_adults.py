@@ -120,3 +120,27 @@ def test_adult_pool_needs_a_common_hour(client, login, world, make_user):
 def test_students_have_no_adult_pool(client, login, world):
     login(world["german"][0])
     assert client.get("/tandem/adults").status_code == 403
+
+
+def test_proposals_sent_both_ways_make_one_tandem(client, app, login, world, make_user):
+    anna = _adult(make_user, world["de"], "de", "ru", "Europe/Berlin")
+    olga = _adult(make_user, world["ru"], "ru", "de", "Europe/Moscow")
+    for sender, receiver in ((anna, olga), (olga, anna)):
+        db.session.add(TandemInvitation(from_user_id=sender.id, to_user_id=receiver.id))
+    db.session.flush()
+    first, second = db.session.scalars(sa.select(TandemInvitation).order_by(TandemInvitation.id)).all()
+    as_user(app, olga).post(f"/tandem/invitations/{first.id}/accept")
+    login(anna)
+    client.post(f"/tandem/invitations/{second.id}/accept")
+    assert db.session.scalar(sa.select(sa.func.count(TandemPair.id))) == 1
+
+
+def test_a_teacher_who_left_the_school_no_longer_supervises(client, login, world, live_pair):
+    from schoolpartners.schools.models import StaffMembership
+
+    teacher = world["de_teacher"]
+    db.session.execute(sa.delete(StaffMembership).where(StaffMembership.user_id == teacher.id))
+    db.session.flush()
+    login(teacher)
+    assert client.get(f"/tandem/pairs/{live_pair.id}").status_code == 404
+    assert client.get(f"/tandem/class-partnerships/{world['link'].id}").status_code == 404
