@@ -35,7 +35,7 @@ def test_pairing_round_to_a_logged_session(page):
     log_in(page, "teacher.spb@example.org", "ru")
     page.get_by_role("link", name="Предложенные пары для тандема (9b ↔ 9Б) ждут вашего утверждения.").click()
     check_accessibility(page)
-    page.get_by_role("button", name="Утвердить от моей школы").click()
+    page.get_by_role("button", name="Утвердить от имени моей школы").click()
     page.wait_for_url(round_url)
     assert "опубликовано" in page.locator("main").inner_text()
     screenshot(page, "tandem-round-ru")

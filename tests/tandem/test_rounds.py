@@ -35,7 +35,7 @@ def test_round_page_in_russian(client, login, world):
     login(world["ru_teacher"])
     pairing = _start(client, world)
     page = client.get(f"/tandem/rounds/{pairing.id}?lang=ru").get_data(as_text=True)
-    assert "оба: футбол" in page.lower()
+    assert "у обоих: футбол" in page.lower()
     assert "Подбор пар" in page
 
 
