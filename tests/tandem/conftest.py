@@ -133,3 +133,20 @@ def live_pair(world):
     db.session.add(pairing)
     db.session.flush()
     return pair
+
+
+@pytest.fixture
+def proposed_pair(world):
+    """A pair of the third German and third Russian student in a round that is still a proposal."""
+    from schoolpartners.tandem.models import PairingRound
+
+    pairing = PairingRound(class_partnership_id=world["link"].id)
+    pair = TandemPair(state=PairState.proposed)
+    pair.members = [
+        TandemMember(user_id=world["german"][2].id),
+        TandemMember(user_id=world["russian"][2].id, position=1),
+    ]
+    pairing.pairs.append(pair)
+    db.session.add(pairing)
+    db.session.flush()
+    return pair

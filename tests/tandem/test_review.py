@@ -58,16 +58,8 @@ def test_a_meeting_on_a_far_off_day_is_refused_next_to_the_field(client, login, 
     assert db.session.scalar(sa.select(sa.func.count(TandemMeeting.id))) == 0
 
 
-def test_a_proposed_pair_cannot_be_ended_or_paused_before_it_is_published(client, login, world):
-    pairing = PairingRound(class_partnership_id=world["link"].id)
-    pair = TandemPair(state=PairState.proposed)
-    pair.members = [
-        TandemMember(user_id=world["german"][2].id),
-        TandemMember(user_id=world["russian"][2].id, position=1),
-    ]
-    pairing.pairs.append(pair)
-    db.session.add(pairing)
-    db.session.flush()
+def test_a_proposed_pair_cannot_be_ended_or_paused_before_it_is_published(client, login, world, proposed_pair):
+    pair, pairing = proposed_pair, proposed_pair.round
     login(world["de_teacher"])
     assert client.get(f"/tandem/pairs/{pair.id}").status_code == 404  # it lives on the round's page
     for action in ("end", "pause", "resume"):

@@ -6,7 +6,7 @@ import pytest
 
 from schoolpartners.cities.models import Country
 from schoolpartners.extensions import db
-from schoolpartners.tandem.models import PairingRound, PairState, TandemMember, TandemMessage, TandemPair
+from schoolpartners.tandem.models import TandemMessage
 
 PAIR_PAGES = ["/tandem/pairs/{id}", "/tandem/pairs/{id}/vocabulary.csv"]
 PAIR_POSTS = ["/tandem/pairs/{id}/messages", "/tandem/pairs/{id}/sessions", "/tandem/pairs/{id}/vocabulary"]
@@ -73,16 +73,8 @@ def test_students_cannot_run_rounds(client, login, world, live_pair):
     assert client.get(f"/tandem/rounds/{live_pair.round_id}").status_code == 403
 
 
-def test_proposed_pairs_stay_hidden_from_students_until_published(client, login, world):
-    pairing = PairingRound(class_partnership_id=world["link"].id)
-    pair = TandemPair(state=PairState.proposed)
-    pair.members = [
-        TandemMember(user_id=world["german"][2].id),
-        TandemMember(user_id=world["russian"][2].id, position=1),
-    ]
-    pairing.pairs.append(pair)
-    db.session.add(pairing)
-    db.session.flush()
+def test_proposed_pairs_stay_hidden_from_students_until_published(client, login, world, proposed_pair):
+    pair = proposed_pair
     login(world["german"][2])
     assert client.get(f"/tandem/pairs/{pair.id}").status_code == 404
     assert world["russian"][2].display_name not in client.get("/tandem").get_data(as_text=True)
