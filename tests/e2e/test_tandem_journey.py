@@ -44,6 +44,11 @@ def test_pairing_round_to_a_logged_session(page):
     # student.hamburg writes in Russian and logs a session.
     log_in(page, "student.hamburg@example.org", "de")
     page.get_by_role("link", name="Mein Tandem", exact=True).click()
+    page.get_by_role("link", name="Tandemprofil ändern").click()
+    check_accessibility(page)  # the weekly grid of times is a table of labelled checkboxes
+    page.get_by_label("Sa 10:00–12:00").check()
+    page.get_by_role("button", name="Speichern").click()
+    assert "Dein Tandemprofil ist gespeichert." in page.locator("main").inner_text()
     page.get_by_role("link", name="Öffnen").first.click()
     pair_url = page.url
     assert "Gesprächsimpuls der Woche" in page.locator("main").inner_text()
