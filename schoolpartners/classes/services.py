@@ -28,6 +28,7 @@ from ..notifications.services import notify
 from ..partnerships.models import Partnership, PartnershipStatus
 from ..schools.models import MembershipStatus, School, StaffRole
 from ..search import latin
+from ..signals import student_archived
 from ..sqltypes import utcnow
 from .models import (
     ClassMembership,
@@ -231,6 +232,7 @@ def archive_student(student: User) -> None:
     student.archived_at = utcnow()
     student.is_active = False
     revoke_sessions(student)
+    student_archived.send(student)
 
 
 def restore_student(student: User) -> None:

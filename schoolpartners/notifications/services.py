@@ -74,6 +74,7 @@ TEXTS = {
     "tandem_leave_requested": _l("%(name)s would like to leave their tandem."),
     "tandem_invitation": _l("%(name)s proposes a tandem to you."),
     "tandem_invitation_accepted": _l("%(name)s has accepted your tandem proposal."),
+    "tandem_partner_left": _l("Your tandem partner has left the school. Your teachers can find you a new partner."),
     "tandem_meeting_planned": _l("Your tandem partner has planned a meeting. See the time on your tandem page."),
 }
 

@@ -21,6 +21,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..i18n import current_locale
 from ..notifications.services import notify
+from ..signals import student_archived
 from ..sqltypes import utcnow
 from .models import (
     PairingRound,
@@ -385,3 +386,20 @@ def zone_times(moment: datetime, zones: list[tuple[str, str]]) -> list[tuple[str
             seen.add(zone)
             shown.append((format_datetime(moment.astimezone(ZoneInfo(zone)), "short", rebase=False), place))
     return shown
+
+
+@student_archived.connect
+def end_pairs_of_leaver(student: User, **_kwargs) -> None:
+    """A student who leaves the school leaves their tandems: the pairs end and the partners are told."""
+    running = db.session.scalars(
+        sa.select(TandemPair)
+        .join(TandemMember)
+        .where(TandemMember.user_id == student.id, TandemPair.state.in_((PairState.active, PairState.paused)))
+        .options(selectinload(TandemPair.members).joinedload(TandemMember.user))
+    ).all()
+    for pair in running:
+        pair.state = PairState.ended
+        for member in pair.members:
+            if member.user_id != student.id:
+                notify(member.user, "tandem_partner_left", link=url_for("tandem.home"))
+    db.session.flush()

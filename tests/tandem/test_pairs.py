@@ -240,3 +240,17 @@ def test_a_meeting_in_the_past_is_refused(client, login, world, live_pair):
     )
     assert response.status_code == 400 and "Zukunft" in response.get_data(as_text=True)
     assert not db.session.scalars(sa.select(TandemMeeting)).all()
+
+
+def test_a_student_who_leaves_the_school_leaves_the_tandem(client, app, login, world, live_pair):
+    lena, ivan = world["german"][0], world["russian"][0]
+    login(world["de_teacher"])
+    response = client.post(f"/classes/{world['de_class'].id}/students/{lena.id}/archive")
+    assert response.status_code == 302
+    db.session.refresh(live_pair)
+    assert live_pair.state is PairState.ended
+    assert "tandem_partner_left" in set(
+        db.session.scalars(sa.select(Notification.kind).where(Notification.user_id == ivan.id))
+    )
+    page = as_user(app, ivan).get(f"/tandem/pairs/{live_pair.id}").get_data(as_text=True)
+    assert 'name="body"' not in page  # nobody writes into an ended tandem
