@@ -43,7 +43,10 @@ def chip_texts(reasons: list) -> list[str]:
 
 def chips_for_round(pairing: PairingRound, today: date) -> dict[int, list[str]]:
     """Chips of every pair of a round, by pair id (a third partner's chips follow the pair's)."""
-    german, russian, _waiting = services.round_sides(pairing, today)
+    # Everyone of both classes, paired or not: a published round's members are in running pairs now.
+    link = pairing.class_partnership
+    german, _waiting = services.class_learners(link.german_class, set(), today)
+    russian, _waiting = services.class_learners(link.russian_class, set(), today)
     learners = {found.id: found for found in german + russian}
     german_ids = {found.id for found in german}
     found: dict[int, list[str]] = {}

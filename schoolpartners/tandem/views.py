@@ -206,12 +206,22 @@ def swap_pairs(round_id: int):
 @access("staff")
 def approve_round(round_id: int):
     """Approve the proposal for one's school; the second school's approval publishes it."""
+    pairing, side = get_round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        refuse(400)
     user = current_user._get_current_object()
-    return _round_action(
-        round_id,
-        lambda pairing, side: services.approve(pairing, user, side),
-        _("Approved. The pairs are published as soon as both schools have approved."),
-    )
+    try:
+        published = services.approve(pairing, user, side)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        if published:
+            flash(_("Both schools have approved: the pairs are published and the students are told."), "success")
+        else:
+            flash(_("Approved. The pairs are published as soon as both schools have approved."), "success")
+    return redirect(url_for("tandem.show_round", round_id=pairing.id))
 
 
 @bp.route("/rounds/<int:round_id>/discard", methods=["POST"])

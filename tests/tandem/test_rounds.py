@@ -208,3 +208,14 @@ def test_a_fixed_pair_whose_student_left_is_dropped_when_recomputing(client, log
     everyone = {m.user_id for p in pairing.pairs for m in p.members} | {w.user_id for w in pairing.waiting}
     assert leaver.id not in everyone
     assert len(everyone) == 5  # the other five are paired or waiting, nobody dropped silently
+
+
+def test_a_published_round_keeps_its_reasons_and_says_so(client, app, login, world):
+    login(world["de_teacher"])
+    pairing = _start(client, world)
+    client.post(f"/tandem/rounds/{pairing.id}/approve")
+    response = as_user(app, world["ru_teacher"]).post(f"/tandem/rounds/{pairing.id}/approve", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Обе школы утвердили пары" in page
+    assert "3 пары" in page and "предложенн" not in page
+    assert "A2 ↔ B1" in page  # the chips stay when the members are in running pairs
