@@ -46,6 +46,7 @@ def test_pairing_round_to_a_logged_session(page):
     page.get_by_role("link", name="Mein Tandem", exact=True).click()
     page.get_by_role("link", name="Tandemprofil ändern").click()
     check_accessibility(page)  # the weekly grid of times is a table of labelled checkboxes
+    screenshot(page, "tandem-profile-de")
     page.get_by_label("Sa 10:00–12:00").check()
     page.get_by_role("button", name="Speichern").click()
     assert "Dein Tandemprofil ist gespeichert." in page.locator("main").inner_text()
@@ -78,6 +79,7 @@ def test_pairing_round_to_a_logged_session(page):
     # teacher.hamburg sees the pair's sessions and balance in the overview.
     log_in(page, "teacher.hamburg@example.org", "de")
     page.goto(overview_url)
+    screenshot(page, "tandem-overview-de")
     row = page.locator("tr", has_text="Lena Schmidt")
     assert "3" in row.inner_text() and "%" in row.inner_text()
     page.goto(pair_url)
