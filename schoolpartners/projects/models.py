@@ -251,6 +251,23 @@ class Comment(db.Model):
 _PARTS = (ProjectSide, ProjectClass, Milestone)
 
 
+def _renamed_in(session: Session) -> set[int]:
+    """Projects that show a school or class renamed in this flush (their page bodies name them)."""
+    classes = [o.id for o in session.dirty if isinstance(o, SchoolClass) and _name_changed(o)]
+    schools = [o.id for o in session.dirty if isinstance(o, School) and _name_changed(o)]
+    if not classes and not schools:
+        return set()
+    found = sa.union(
+        sa.select(ProjectClass.project_id).where(ProjectClass.class_id.in_(classes)),
+        sa.select(ProjectSide.project_id).where(ProjectSide.school_id.in_(schools)),
+    )
+    return set(session.connection().scalars(found))
+
+
+def _name_changed(obj) -> bool:
+    return sa.inspect(obj).attrs.name.history.has_changes()
+
+
 @sa.event.listens_for(Session, "before_flush")
 def bump_versions(session: Session, _context, _instances) -> None:
     """Count a change of a project or of one of its parts (sides, classes, stages) as a new version."""
@@ -264,6 +281,7 @@ def bump_versions(session: Session, _context, _instances) -> None:
         for obj in list(session.new) + list(session.dirty) + list(session.deleted)
         if isinstance(obj, _PARTS) and obj.project_id is not None
     }
+    touched |= _renamed_in(session)
     for project_id in touched - bumped:
         project = session.identity_map.get(sa.inspect(Project).identity_key_from_primary_key((project_id,)))
         if project is not None and project not in session.deleted:

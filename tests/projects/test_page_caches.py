@@ -126,3 +126,15 @@ def test_a_teacher_who_leaves_the_school_loses_the_project_at_once(app, duo, run
     db.session.flush()
     assert teacher.get(url).status_code == 404
     assert teacher.get(f"{url}/milestones/{running.milestones[0].id}").status_code == 404
+
+
+def test_renamed_schools_and_classes_show_in_the_project_body(app, duo, running):
+    teacher = as_user(app, duo["de_teacher"])
+    url = f"/projects/{running.id}"
+    teacher.get(url)
+    running.sides[0].school.name = "Gymnasium Neuer Name"
+    db.session.flush()
+    assert teacher.get(url).get_data(as_text=True).count("Gymnasium Neuer Name") >= 2  # top and body
+    duo["de_class"].name = "10c neu"
+    db.session.flush()
+    assert "10c neu" in teacher.get(url).get_data(as_text=True)
