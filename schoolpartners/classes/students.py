@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts.models import User
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import access
@@ -49,13 +49,8 @@ def add_students(class_id):
         if batch and batch in used:
             flash(_("These students were already added. Reset a password to print it again."), "warning")
             return redirect(url_for("classes.show_class", class_id=class_id))
-        try:
-            accounts = services.add_students(school_class, form.rows)
-        except services.ClassError as exc:
-            db.session.rollback()
-            form.students.errors.append(str(exc))
-        else:
-            db.session.commit()
+        accounts = run_form_action(form, "students", lambda: services.add_students(school_class, form.rows))
+        if accounts is not FAILED:
             session["student_batches"] = (used + [batch])[-RECENT_BATCHES:]
             return credentials_page(school_class, accounts)
     form.batch.data = secrets.token_urlsafe(12)

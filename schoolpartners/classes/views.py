@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
 from ..forms import ActionForm
 from ..partnerships.models import Partnership, PartnershipStatus
@@ -296,13 +296,8 @@ def join_class():
     """A student of the same school joins another class with the code the teacher gives out."""
     form = JoinForm()
     if form.validate_on_submit():
-        try:
-            school_class = services.join_class(current_user, form.code.data)
-        except services.ClassError as exc:
-            db.session.rollback()
-            form.code.errors.append(str(exc))
-        else:
-            db.session.commit()
+        school_class = run_form_action(form, "code", lambda: services.join_class(current_user, form.code.data))
+        if school_class is not FAILED:
             flash(_("You are now in the class %(name)s.", name=school_class.name), "success")
             return redirect(url_for("classes.show_class", class_id=school_class.id))
     return render_template("classes/join.html", form=form)

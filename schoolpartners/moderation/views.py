@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
 from ..permissions import access, refuse
 from . import registry, services
@@ -87,13 +87,8 @@ def report_target(kind, target_id):
         refuse(404)
     form = ReportForm()
     if form.validate_on_submit():
-        try:
-            services.report(kind, target_id, user, form.reason.data)
-        except services.ModerationError as exc:
-            db.session.rollback()
-            form.reason.errors.append(str(exc))
-        else:
-            db.session.commit()
+        done = run_form_action(form, "reason", lambda: services.report(kind, target_id, user, form.reason.data))
+        if done is not FAILED:
             flash(_("Thank you. The moderators have been told and will look at it."), "success")
             return redirect(target.link(obj))
     return render_template(

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..classes.forms import ChoiceForm
 from ..classes.models import ClassMembership, SchoolClass
 from ..extensions import db
@@ -124,13 +124,10 @@ def new_project():
     if request.method == "GET":
         _prefill(form, template)
     if form.validate_on_submit():
-        try:
-            project = services.create_project(user, partnership, form.project_data(), template)
-        except services.ProjectError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title_de").errors.append(str(exc))
-        else:
-            db.session.commit()
+        project = run_form_action(
+            form, "title_de", lambda: services.create_project(user, partnership, form.project_data(), template)
+        )
+        if project is not FAILED:
             flash(_("The draft has been saved and sent to the partner school for confirmation."), "success")
             return redirect(url_for("projects.show_project", project_id=project.id))
     return render_template(
@@ -202,13 +199,10 @@ def edit_project(project_id):
         form.working_languages.data = project.working_languages.split(",")
         form.classes.data = [str(link.class_id) for link in project.class_links if link.school_class.school_id == own]
     if form.validate_on_submit():
-        try:
-            revision = services.update_project(project, user, form.project_data())
-        except services.ProjectError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title_de").errors.append(str(exc))
-        else:
-            db.session.commit()
+        revision = run_form_action(
+            form, "title_de", lambda: services.update_project(project, user, form.project_data())
+        )
+        if revision is not FAILED:
             if revision is not None:
                 flash(_("Saved. The change of goals or dates waits for the other school's answer."), "info")
             elif project.state is ProjectState.draft:
@@ -335,13 +329,10 @@ def edit_milestone(project_id, milestone_id=None):
         local = milestone.deadline.astimezone(ZoneInfo(str(get_timezone())))
         form.day.data, form.hour.data, form.mode.data = local.date(), local.time(), milestone.mode.value
     if form.validate_on_submit():
-        try:
-            services.save_milestone(project, user, milestone, form.milestone_data())
-        except services.ProjectError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "title_de").errors.append(str(exc))
-        else:
-            db.session.commit()
+        done = run_form_action(
+            form, "title_de", lambda: services.save_milestone(project, user, milestone, form.milestone_data())
+        )
+        if done is not FAILED:
             flash(_("The stage has been saved."), "success")
             return redirect(url_for("projects.show_project", project_id=project.id))
     return render_template("projects/milestone_form.html", form=form, project=project, milestone=milestone)

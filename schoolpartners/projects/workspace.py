@@ -29,7 +29,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..accounts.forms import REQUIRED
 from ..accounts.models import User
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..classes.models import ClassMembership, ClassTeacher, ConsentScope, SchoolClass
 from ..classes.services import may
 from ..domain import DomainError
@@ -355,13 +355,12 @@ def add_post(project_id):
     project = get_project_or_404(project_id)
     form = PostForm()
     if form.validate_on_submit():
-        try:
-            post = publish_post(project, current_user._get_current_object(), form.body.data, form.announcement.data)
-        except WorkspaceError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "body").errors.append(str(exc))
-        else:
-            db.session.commit()
+        post = run_form_action(
+            form,
+            "body",
+            lambda: publish_post(project, current_user._get_current_object(), form.body.data, form.announcement.data),
+        )
+        if post is not FAILED:
             if post.is_announcement:
                 flash(_("Your announcement is published and the members have been told."), "success")
             else:
@@ -378,13 +377,10 @@ def add_comment(project_id, post_id):
     post = _post_or_404(project, post_id)
     form = CommentForm()
     if form.validate_on_submit():
-        try:
-            comment = publish_comment(project, post, current_user._get_current_object(), form.body.data)
-        except WorkspaceError as exc:
-            db.session.rollback()
-            form.body.errors.append(str(exc))
-        else:
-            db.session.commit()
+        comment = run_form_action(
+            form, "body", lambda: publish_comment(project, post, current_user._get_current_object(), form.body.data)
+        )
+        if comment is not FAILED:
             flash(_("Your comment is published."), "success")
             return redirect(_link(project, post_id, f"comment-{comment.id}"))
     return _render(project, comment_form=form, commented=post_id, status=400)

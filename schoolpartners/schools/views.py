@@ -9,7 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
 from ..forms import ActionForm
 from ..lru import LRU
@@ -159,13 +159,8 @@ def register_school():
     """Register a new school; the foundation verifies it before it is listed."""
     form = SchoolForm()
     if form.validate_on_submit():
-        try:
-            school = services.register_school(current_user, form.profile_data())
-        except services.SchoolError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(str(exc))
-        else:
-            db.session.commit()
+        school = run_form_action(form, "name", lambda: services.register_school(current_user, form.profile_data()))
+        if school is not FAILED:
             flash(_("Your school has been registered. The foundation will verify it soon."), "success")
             return redirect(url_for("schools.show_school", school_id=school.id))
     return render_template("schools/form.html", form=form, school=None)
@@ -180,13 +175,8 @@ def edit_school(school_id):
     if request.method == "GET":
         form.load(school)
     if form.validate_on_submit():
-        try:
-            services.apply_profile(school, form.profile_data())
-        except services.SchoolError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(str(exc))
-        else:
-            db.session.commit()
+        done = run_form_action(form, "name", lambda: services.apply_profile(school, form.profile_data()))
+        if done is not FAILED:
             flash(_("The school profile has been saved."), "success")
             return redirect(url_for("schools.show_school", school_id=school.id))
     return render_template("schools/form.html", form=form, school=school)

@@ -9,9 +9,8 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..certificates import certificate_pdf
-from ..domain import DomainError
 from ..extensions import db
 from ..forms import ActionForm
 from ..pagination import Page, page_number
@@ -150,15 +149,18 @@ def edit_entry(project_id):
     if request.method == "GET":
         form.works.data = [str(s.id) for s in submissions if s.showcased]
     if form.validate_on_submit():
-        try:
-            services.save_entry(
-                project, user, form.summary_de.data or "", form.summary_ru.data or "", [int(i) for i in form.works.data]
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "summary_de").errors.append(str(exc))
-        else:
-            db.session.commit()
+        done = run_form_action(
+            form,
+            "summary_de",
+            lambda: services.save_entry(
+                project,
+                user,
+                form.summary_de.data or "",
+                form.summary_ru.data or "",
+                [int(i) for i in form.works.data],
+            ),
+        )
+        if done is not FAILED:
             flash(_("Saved. The partner school's contact person is asked to agree to the publication."), "success")
             return redirect(url_for("projects.show_project", project_id=project.id))
     return render_template(

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
+from ..actions import FAILED, run_form_action
 from ..classes.models import ClassMembership
 from ..extensions import db
 from ..forms import ActionForm
@@ -204,13 +205,12 @@ def show_submission(submission_id):
     is_teacher = projects.school_of(project, user) is not None
     form = FeedbackForm() if is_teacher else None
     if form is not None and form.validate_on_submit():
-        try:
-            services.give_feedback(submission, user, form.body.data, SubmissionStatus(form.status.data))
-        except services.SubmissionError as exc:
-            db.session.rollback()
-            form.body.errors.append(str(exc))
-        else:
-            db.session.commit()
+        done = run_form_action(
+            form,
+            "body",
+            lambda: services.give_feedback(submission, user, form.body.data, SubmissionStatus(form.status.data)),
+        )
+        if done is not FAILED:
             flash(_("Your feedback has been sent."), "success")
             return redirect(url_for("submissions.show_submission", submission_id=submission.id))
     if form is not None and request.method == "GET":
@@ -269,13 +269,12 @@ def teams(project_id):
     in_team = {m.student_id for team in existing for m in team.members}
     form = TeamForm([s for s in students if s.id not in in_team])
     if form.validate_on_submit():
-        try:
-            services.make_team(project, user, form.name.data, [int(i) for i in form.students.data])
-        except services.SubmissionError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "name").errors.append(str(exc))
-        else:
-            db.session.commit()
+        done = run_form_action(
+            form,
+            "name",
+            lambda: services.make_team(project, user, form.name.data, [int(i) for i in form.students.data]),
+        )
+        if done is not FAILED:
             flash(_("The team has been formed."), "success")
             return redirect(url_for("submissions.teams", project_id=project.id))
     return render_template("submissions/teams.html", project=project, teams=existing, form=form)

@@ -10,9 +10,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..actions import run_action
-from ..domain import DomainError
-from ..extensions import db
+from ..actions import FAILED, run_action, run_form_action
 from ..forms import ActionForm
 from ..permissions import access, refuse
 from ..sqltypes import utcnow
@@ -84,13 +82,10 @@ def post_message(pair_id: int):
     pair = get_pair_or_404(pair_id)
     form = MessageForm()
     if form.validate_on_submit():
-        try:
-            message = pairs.post_message(pair, current_user._get_current_object(), form.body.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.body.errors = [str(exc)]
-        else:
-            db.session.commit()
+        message = run_form_action(
+            form, "body", lambda: pairs.post_message(pair, current_user._get_current_object(), form.body.data)
+        )
+        if message is not FAILED:
             return redirect(url_for("tandem.show_pair", pair_id=pair.id, _anchor=f"message-{message.id}"))
     return render_pair(pair, message_form=form), 400
 
@@ -111,13 +106,10 @@ def log_session(pair_id: int):
             "topics": form.topics.data or "",
             "learned": learned,
         }
-        try:
-            pairs.log_session(pair, current_user._get_current_object(), data)
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "held_on").errors = [str(exc)]
-        else:
-            db.session.commit()
+        done = run_form_action(
+            form, "held_on", lambda: pairs.log_session(pair, current_user._get_current_object(), data)
+        )
+        if done is not FAILED:
             flash(_("The session is logged."), "success")
             return redirect(url_for("tandem.show_pair", pair_id=pair.id, _anchor="sessions"))
     if too_long:
@@ -133,13 +125,8 @@ def add_word(pair_id: int):
     form = WordForm()
     if form.validate_on_submit():
         data = {"word": form.word.data, "translation": form.translation.data, "example": form.example.data or ""}
-        try:
-            pairs.add_word(pair, current_user._get_current_object(), data)
-        except DomainError as exc:
-            db.session.rollback()
-            form.word.errors = [str(exc)]
-        else:
-            db.session.commit()
+        done = run_form_action(form, "word", lambda: pairs.add_word(pair, current_user._get_current_object(), data))
+        if done is not FAILED:
             flash(_("The word is on your list."), "success")
             return redirect(url_for("tandem.show_pair", pair_id=pair.id, _anchor="vocabulary"))
     return render_pair(pair, word_form=form), 400
@@ -153,19 +140,18 @@ def plan_meeting(pair_id: int):
     form = MeetingForm()
     if form.validate_on_submit():
         local = datetime.combine(form.day.data, form.time.data, tzinfo=ZoneInfo(str(get_timezone())))
-        try:
-            pairs.plan_meeting(
+        done = run_form_action(
+            form,
+            "day",
+            lambda: pairs.plan_meeting(
                 pair,
                 current_user._get_current_object(),
                 local.astimezone(UTC),
                 form.minutes.data,
                 form.place.data or "",
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            getattr(form, exc.field or "day").errors = [str(exc)]
-        else:
-            db.session.commit()
+            ),
+        )
+        if done is not FAILED:
             flash(_("The meeting is planned. Your partner has been told."), "success")
             return redirect(url_for("tandem.show_pair", pair_id=pair.id, _anchor="meetings"))
     return render_pair(pair, meeting_form=form), 400

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..actions import run_action
+from ..actions import FAILED, run_action, run_form_action
 from ..classes.models import ClassPartnership, SchoolClass
 from ..domain import DomainError
 from ..extensions import db
@@ -83,13 +83,8 @@ def edit_profile():
     if request.method == "GET" and profile is not None:
         form.fill(profile)
     if form.validate_on_submit():
-        try:
-            services.save_profile(user, form.profile_data())
-        except DomainError as exc:
-            db.session.rollback()
-            form.learns.errors = [str(exc)]
-        else:
-            db.session.commit()
+        done = run_form_action(form, "learns", lambda: services.save_profile(user, form.profile_data()))
+        if done is not FAILED:
             flash(_("Your tandem profile is saved."), "success")
             return redirect(url_for("tandem.home"))
     return render_template("tandem/profile.html", form=form, grid=slot_grid(form), adult=not user.is_student)
