@@ -5,18 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, redirect, render_template, url_for
+from flask import url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, UserRole
-from ..actions import run_action
 from ..domain import DomainError
 from ..extensions import db
-from ..forms import ActionForm
 from ..notifications.services import notify
-from ..permissions import access, refuse
 from ..sqltypes import utcnow
 from . import matching, services
 from .models import InvitationState, PairState, TandemInvitation, TandemMember, TandemPair, TandemProfile
@@ -133,58 +129,4 @@ def open_invitations(user: User) -> list[TandemInvitation]:
             .where(TandemInvitation.to_user_id == user.id, TandemInvitation.state == InvitationState.pending)
             .options(joinedload(TandemInvitation.from_user))
         )
-    )
-
-
-def show_pool():
-    """Adults: ranked suggestions from the adult pool."""
-    user = current_user._get_current_object()
-    profile = services.profile_of(user)
-    return render_template(
-        "tandem/adults.html",
-        profile=profile,
-        suggestions=suggestions(user, date.today()) if profile and profile.adult_pool else [],
-        form=ActionForm(),
-    )
-
-
-def invite_adult(user_id: int):
-    """Propose a tandem to an adult of the pool."""
-    other = db.session.get(User, user_id)
-    if other is None or not ActionForm().validate_on_submit():
-        refuse(404 if other is None else 400)
-    user = current_user._get_current_object()
-    run_action(
-        lambda: invite(user, other, date.today()), _("Your proposal is sent. The tandem starts when it is accepted.")
-    )
-    return redirect(url_for("tandem.show_pool"))
-
-
-def answer_invitation(invitation_id: int, verdict: str):
-    """Accept or decline a proposed adult tandem."""
-    invitation = db.session.get(TandemInvitation, invitation_id)
-    user = current_user._get_current_object()
-    if invitation is None or invitation.to_user_id != user.id or verdict not in ("accept", "decline"):
-        abort(404)
-    if not ActionForm().validate_on_submit():
-        refuse(400)
-    accept = verdict == "accept"
-    made: list[TandemPair | None] = []
-    done = run_action(
-        lambda: made.append(answer(invitation, user, accept)),
-        _("The tandem has started.") if accept else _("The proposal is declined."),
-    )
-    if done and made and made[0] is not None:
-        return redirect(url_for("tandem.show_pair", pair_id=made[0].id))
-    return redirect(url_for("tandem.home"))
-
-
-def register(bp) -> None:
-    bp.add_url_rule("/adults", "show_pool", access("adult")(show_pool))
-    bp.add_url_rule("/adults/<int:user_id>/invite", "invite_adult", access("adult")(invite_adult), methods=["POST"])
-    bp.add_url_rule(
-        "/invitations/<int:invitation_id>/<verdict>",
-        "answer_invitation",
-        access("adult")(answer_invitation),
-        methods=["POST"],
     )

@@ -19,7 +19,7 @@ from ..moderation import registry
 from ..sqltypes import utcnow
 from . import pairs
 from .models import PairingRound, TandemMessage, TandemPair
-from .services import current_teachers
+from .services import current_teachers, taught_classes
 
 SCOPE_PREFIX = "tandem:"
 ADULT_SCOPE = "tandem:adults"
@@ -79,11 +79,7 @@ def scopes_for(user: User) -> set[str]:
     """The class partnerships with a class this teacher teaches and at least one pairing round."""
     if not user.is_staff:
         return set()
-    taught = (
-        current_teachers(sa.select(ClassTeacher.class_id).where(ClassTeacher.user_id == user.id))
-        .where(ClassTeacher.user_id == user.id)
-        .with_only_columns(ClassTeacher.class_id)
-    )
+    taught = taught_classes(user.id)
     ids = db.session.scalars(
         sa.select(PairingRound.class_partnership_id)
         .join(ClassPartnership, ClassPartnership.id == PairingRound.class_partnership_id)

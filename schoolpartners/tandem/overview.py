@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ..accounts.models import User
-from ..classes.models import ClassMembership, ClassPartnership, ClassTeacher, SchoolClass
+from ..classes.models import ClassMembership, ClassPartnership, SchoolClass
 from ..extensions import db
 from ..moderation.models import Report, ReportState
 from .models import (
@@ -24,6 +24,7 @@ from .models import (
     WaitingLearner,
 )
 from .pairs import BALANCE_WARN_SHARE, BALANCE_WINDOW_DAYS
+from .services import taught_classes
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ def waiting_of(user: User) -> WaitingLearner | None:
 
 
 _German, _Russian = aliased(SchoolClass), aliased(SchoolClass)
-_TAUGHT = sa.select(ClassTeacher.class_id).where(ClassTeacher.user_id == sa.bindparam("user_id"))
+_TAUGHT = taught_classes(sa.bindparam("user_id"))
 # Built once: the dashboard is the most visited page.
 _ROUNDS_AWAITING = (
     sa.select(PairingRound.id, _German.name, _Russian.name)

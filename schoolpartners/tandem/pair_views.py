@@ -44,12 +44,13 @@ def render_pair(pair: TandemPair, **forms):
     user = current_user._get_current_object()
     today = date.today()
     logged = pairs.sessions(pair)
+    supervising = pairs.can_supervise(pair, user)
     return render_template(
         "tandem/pair.html",
         pair=pair,
-        messages=pairs.messages(pair, user),
+        messages=pairs.messages(pair, with_hidden=supervising),
         refusal=pairs.write_refusal(pair, user),
-        supervising=pairs.can_supervise(pair, user),
+        supervising=supervising,
         member=pair.member(user),
         supervised=pair.round is not None,
         prompt=prompts.prompt_of_the_week(pair.id, pair_level(pair), today),

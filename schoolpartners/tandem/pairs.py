@@ -128,10 +128,10 @@ def post_message(pair: TandemPair, user: User, body: str) -> TandemMessage:
     return message
 
 
-def messages(pair: TandemPair, user: User, limit: int = 200) -> list[TandemMessage]:
-    """The newest messages, oldest first; hidden ones only for supervisors (marked) and nobody else."""
+def messages(pair: TandemPair, with_hidden: bool, limit: int = 200) -> list[TandemMessage]:
+    """The newest messages, oldest first; hidden ones only `with_hidden` (for supervisors, who see them marked)."""
     query = sa.select(TandemMessage).where(TandemMessage.pair_id == pair.id).options(joinedload(TandemMessage.author))
-    if not can_supervise(pair, user):
+    if not with_hidden:
         query = query.where(TandemMessage.hidden_at.is_(None))
     newest = db.session.scalars(query.order_by(TandemMessage.id.desc()).limit(limit)).all()
     return list(reversed(newest))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
+from ..cities.models import Country
 from ..classes.models import ClassMembership, ClassPartnership, ClassPartnershipState, ClassTeacher, Level, SchoolClass
 from ..domain import DomainError
 from ..extensions import db
@@ -66,7 +67,7 @@ def age_months(user: User, today: date) -> int | None:
 def learner(user: User, profile: TandemProfile | None, zone: str, today: date, default: SchoolClass | None = None):
     """The matching's view of a user: their profile, or for a student without one what their class suggests."""
     if profile is None:
-        german_class = default is not None and default.school.city.country.value == "DE"
+        german_class = default is not None and default.school.country is Country.DE
         speaks, learns = ({"de"}, "ru") if german_class else ({"ru"}, "de")
         level = default.level.value if default is not None and default.level else "A1"
         interests, slots, modes = frozenset(), frozenset(), frozenset({"lessons"})
@@ -90,22 +91,30 @@ def learner(user: User, profile: TandemProfile | None, zone: str, today: date, d
 # --- who may do what ---------------------------------------------------------------------------------------
 
 
-def current_teachers(class_ids) -> sa.Select:
-    """(user id, class id) of the teachers of these classes who are still active staff of the class's school:
-    a teacher who has left the school no longer runs rounds or reads pairs."""
-    return (
-        sa.select(ClassTeacher.user_id, ClassTeacher.class_id)
-        .join(SchoolClass, SchoolClass.id == ClassTeacher.class_id)
-        .join(
-            StaffMembership,
-            sa.and_(
-                StaffMembership.user_id == ClassTeacher.user_id,
-                StaffMembership.school_id == SchoolClass.school_id,
-                StaffMembership.status == MembershipStatus.active,
-            ),
-        )
-        .where(ClassTeacher.class_id.in_(class_ids))
+# Teachers of a class who are still active staff of the class's school: a teacher who has left the school no
+# longer runs rounds, reads pairs or moderates their messages.
+_TEACHING = (
+    sa.select(ClassTeacher.user_id, ClassTeacher.class_id)
+    .join(SchoolClass, SchoolClass.id == ClassTeacher.class_id)
+    .join(
+        StaffMembership,
+        sa.and_(
+            StaffMembership.user_id == ClassTeacher.user_id,
+            StaffMembership.school_id == SchoolClass.school_id,
+            StaffMembership.status == MembershipStatus.active,
+        ),
     )
+)
+
+
+def current_teachers(class_ids) -> sa.Select:
+    """(user id, class id) of the current teachers of these classes."""
+    return _TEACHING.where(ClassTeacher.class_id.in_(class_ids))
+
+
+def taught_classes(user_id) -> sa.Select:
+    """The ids of the classes a user currently teaches, for use as a subquery (`user_id` may be a bindparam)."""
+    return _TEACHING.with_only_columns(ClassTeacher.class_id).where(ClassTeacher.user_id == user_id)
 
 
 def teaching_side(link: ClassPartnership, user: User) -> str | None:
@@ -125,7 +134,7 @@ def teaching_side(link: ClassPartnership, user: User) -> str | None:
 
 def taught_links(user: User) -> list[ClassPartnership]:
     """Active class partnerships with a class this teacher teaches, both classes and schools loaded."""
-    taught = sa.select(ClassTeacher.class_id).where(ClassTeacher.user_id == user.id)
+    taught = taught_classes(user.id)
     return list(
         db.session.scalars(
             sa.select(ClassPartnership)

@@ -230,7 +230,3 @@ def discard_round(round_id: int):
     if run_action(lambda: services.discard(pairing), _("The proposal is discarded.")):
         return redirect(url_for("tandem.show_class_partnership", link_id=link_id))
     return redirect(url_for("tandem.show_round", round_id=round_id))
-
-
-# The adult pool lives on the same blueprint.
-adults.register(bp)
