@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -23,7 +23,7 @@ from .models import (
     TandemSession,
     WaitingLearner,
 )
-from .pairs import BALANCE_WARN_SHARE, BALANCE_WINDOW_DAYS
+from .pairs import Balance, balance
 from .services import taught_classes
 
 
@@ -31,28 +31,9 @@ from .services import taught_classes
 class PairRow:
     pair: TandemPair
     sessions: int
-    minutes_de: int
-    minutes_ru: int
-    recent_de: int
-    recent_ru: int
+    balance: Balance  # the same figures and warning as on the pair's own page
     open_reports: int
     leave_requested: bool
-
-    @property
-    def share_de(self) -> int:
-        total = self.minutes_de + self.minutes_ru
-        return round(100 * self.minutes_de / total) if total else 50
-
-    @property
-    def dominant(self) -> str | None:
-        total = self.recent_de + self.recent_ru
-        if not total:
-            return None
-        if self.recent_de / total > BALANCE_WARN_SHARE:
-            return "de"
-        if self.recent_ru / total > BALANCE_WARN_SHARE:
-            return "ru"
-        return None
 
     @property
     def last_activity(self) -> datetime | None:
@@ -71,23 +52,13 @@ def pair_rows(link: ClassPartnership, today: date) -> list[PairRow]:
     ids = [pair.id for pair in pairs]
     if not ids:
         return []
-    since = today - timedelta(days=BALANCE_WINDOW_DAYS)
-    recent = sa.case((TandemSession.held_on >= since, 1), else_=0)
-    figures = {
-        row.pair_id: row
-        for row in db.session.execute(
-            sa.select(
-                TandemSession.pair_id,
-                sa.func.count().label("sessions"),
-                sa.func.sum(TandemSession.minutes_de).label("de"),
-                sa.func.sum(TandemSession.minutes_ru).label("ru"),
-                sa.func.sum(TandemSession.minutes_de * recent).label("recent_de"),
-                sa.func.sum(TandemSession.minutes_ru * recent).label("recent_ru"),
-            )
-            .where(TandemSession.pair_id.in_(ids))
-            .group_by(TandemSession.pair_id)
-        )
-    }
+    logged: dict[int, list] = {pair_id: [] for pair_id in ids}
+    for row in db.session.execute(
+        sa.select(
+            TandemSession.pair_id, TandemSession.held_on, TandemSession.minutes_de, TandemSession.minutes_ru
+        ).where(TandemSession.pair_id.in_(ids))
+    ):
+        logged[row.pair_id].append(row)
     reports = dict(
         db.session.execute(
             sa.select(TandemMessage.pair_id, sa.func.count())
@@ -96,22 +67,16 @@ def pair_rows(link: ClassPartnership, today: date) -> list[PairRow]:
             .group_by(TandemMessage.pair_id)
         ).all()
     )
-    rows = []
-    for pair in pairs:
-        found = figures.get(pair.id)
-        rows.append(
-            PairRow(
-                pair=pair,
-                sessions=found.sessions if found else 0,
-                minutes_de=int(found.de or 0) if found else 0,
-                minutes_ru=int(found.ru or 0) if found else 0,
-                recent_de=int(found.recent_de or 0) if found else 0,
-                recent_ru=int(found.recent_ru or 0) if found else 0,
-                open_reports=reports.get(pair.id, 0),
-                leave_requested=any(m.leave_requested_at for m in pair.members),
-            )
+    return [
+        PairRow(
+            pair=pair,
+            sessions=len(logged[pair.id]),
+            balance=balance(logged[pair.id], today),
+            open_reports=reports.get(pair.id, 0),
+            leave_requested=any(m.leave_requested_at for m in pair.members),
         )
-    return rows
+        for pair in pairs
+    ]
 
 
 def profile_counts(link: ClassPartnership) -> dict[str, tuple[int, int]]:
