@@ -163,7 +163,7 @@ def plan_meeting(pair_id: int):
 def cancel_meeting(pair_id: int, meeting_id: int):
     """Call off a planned meeting."""
     return _pair_action(
-        pair_id, "view", lambda p, u: pairs.cancel_meeting(p, u, meeting_id), _("The meeting is called off.")
+        get_pair_or_404(pair_id), lambda p, u: pairs.cancel_meeting(p, u, meeting_id), _("The meeting is called off.")
     )
 
 
@@ -181,33 +181,36 @@ def export_vocabulary(pair_id: int):
     )
 
 
-def _pair_action(pair_id: int, need: str, action, success: str, target: str = "tandem.show_pair"):
-    pair = get_pair_or_404(pair_id, need)
+def _pair_action(pair: TandemPair, action, success: str, home: bool = False):
     if not ActionForm().validate_on_submit():
         refuse(400)
     run_action(lambda: action(pair, current_user._get_current_object()), success)
-    return redirect(url_for(target, pair_id=pair.id) if target == "tandem.show_pair" else url_for(target))
+    return redirect(url_for("tandem.home") if home else url_for("tandem.show_pair", pair_id=pair.id))
 
 
 @bp.route("/pairs/<int:pair_id>/pause", methods=["POST"])
 @access("staff")
 def pause_pair(pair_id: int):
     """A supervising teacher pauses the pair."""
-    return _pair_action(pair_id, "supervise", lambda p, u: pairs.set_paused(p, u, True), _("The tandem is paused."))
+    return _pair_action(
+        get_pair_or_404(pair_id, "supervise"), lambda p, u: pairs.set_paused(p, u, True), _("The tandem is paused.")
+    )
 
 
 @bp.route("/pairs/<int:pair_id>/resume", methods=["POST"])
 @access("staff")
 def resume_pair(pair_id: int):
     """A supervising teacher lets a paused pair go on."""
-    return _pair_action(pair_id, "supervise", lambda p, u: pairs.set_paused(p, u, False), _("The tandem goes on."))
+    return _pair_action(
+        get_pair_or_404(pair_id, "supervise"), lambda p, u: pairs.set_paused(p, u, False), _("The tandem goes on.")
+    )
 
 
 @bp.route("/pairs/<int:pair_id>/end", methods=["POST"])
 @access("staff")
 def end_pair(pair_id: int):
     """A supervising teacher ends the pair."""
-    return _pair_action(pair_id, "supervise", pairs.end_pair, _("The tandem has ended."))
+    return _pair_action(get_pair_or_404(pair_id, "supervise"), pairs.end_pair, _("The tandem has ended."))
 
 
 @bp.route("/pairs/<int:pair_id>/leave", methods=["POST"])
@@ -220,9 +223,7 @@ def leave_pair(pair_id: int):
     success = (
         _("Your teachers know that you would like to leave this tandem.") if pair.round else _("The tandem has ended.")
     )
-    return _pair_action(
-        pair_id, "view", pairs.request_leave, success, "tandem.home" if not pair.round else "tandem.show_pair"
-    )
+    return _pair_action(pair, pairs.request_leave, success, home=pair.round is None)
 
 
 bp.add_app_template_global(pairs.zone_times, "tandem_zone_times")
