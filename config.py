@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 DEFAULT_SECRET = "dev-only-not-secret"
@@ -12,6 +13,12 @@ def _bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str) -> list[str] | None:
+    value = os.environ.get(name, "")
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    return items or None
 
 
 class Config:
@@ -39,6 +46,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "100 per 15 minutes")
+    # Emails anyone can make the site send (password reset, registration, confirmation links).
+    MAIL_LIMIT_PER_ADDRESS = os.environ.get("MAIL_LIMIT_PER_ADDRESS", "5 per hour")
+    MAIL_LIMIT_PER_IP = os.environ.get("MAIL_LIMIT_PER_IP", "30 per hour")
 
     BABEL_DEFAULT_LOCALE = "de"
     BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
@@ -47,6 +57,19 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE")
+    # Logins end after this long without a request (idle) or since they began (at most); shared school
+    # computers are why pupils' limits are short. Activity is recorded at most every few minutes.
+    SESSION_IDLE_MINUTES_STUDENT = int(os.environ.get("SESSION_IDLE_MINUTES_STUDENT", "60"))
+    SESSION_MAX_HOURS_STUDENT = int(os.environ.get("SESSION_MAX_HOURS_STUDENT", "12"))
+    SESSION_IDLE_MINUTES_STAFF = int(os.environ.get("SESSION_IDLE_MINUTES_STAFF", str(12 * 60)))
+    SESSION_MAX_HOURS_STAFF = int(os.environ.get("SESSION_MAX_HOURS_STAFF", str(14 * 24)))
+    SESSION_ACTIVITY_INTERVAL_SECONDS = int(os.environ.get("SESSION_ACTIVITY_INTERVAL_SECONDS", "300"))
+    # Strict-Transport-Security max-age; 0 sends no header (ProdConfig turns it on).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", "0"))
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted; 0 trusts none.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    # Host names the app answers to (Flask checks the Host header against them); None accepts any.
+    TRUSTED_HOSTS: list[str] | None = _list("TRUSTED_HOSTS")
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, so long forms do not expire
 
     BOOTSTRAP_SERVE_LOCAL = True
@@ -61,12 +84,16 @@ class Config:
 
     TOKEN_MAX_AGE_HOURS = int(os.environ.get("TOKEN_MAX_AGE_HOURS", "24"))
 
+    # A second factor (TOTP) for the foundation's coordinators and school coordinators, set up at their next
+    # request; teachers may set one up. Off by default so the demo of `make run` logs in with one step.
+    MFA_REQUIRED = _bool("MFA_REQUIRED")
+
     # argon2id parameters (OWASP's recommendation: m=19 MiB, t=2, p=1).
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19 * 1024
     ARGON2_PARALLELISM = 1
 
-    # The address in links of emails sent outside a request (CLI jobs such as expire-requests, seed-demo).
+    # The address in every link of every email; never taken from the request (its Host header is the client's).
     SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000")
 
     SITE_OPERATOR = os.environ.get("SITE_OPERATOR", "Stiftung West-Östliche Begegnungen (demo)")
@@ -80,7 +107,7 @@ class Config:
 
 class DevConfig(Config):
     DEBUG = False
-    OUTBOX_SHOW_BODIES = True
+    OUTBOX_SHOW_BODIES = True  # local development only: bodies hold live reset links (ProdConfig refuses it)
 
 
 class TestConfig(Config):
@@ -93,10 +120,15 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     OUTBOX_SHOW_BODIES = False
+    MFA_REQUIRED = False  # tests that need it switch it on
 
 
 class ProdConfig(Config):
     SESSION_COOKIE_SECURE = True
+    MFA_REQUIRED = _bool("MFA_REQUIRED", True)
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    # Only the site's own host name unless more are listed.
+    TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or [urlsplit(Config.SITE_URL).hostname or "localhost"]
 
     @classmethod
     def check(cls) -> None:
@@ -104,3 +136,5 @@ class ProdConfig(Config):
         key = os.environ.get("SECRET_KEY", "")
         if not key or key == DEFAULT_SECRET or len(key) < 16:
             raise RuntimeError("SECRET_KEY must be set to a long random value in production.")
+        if cls.OUTBOX_SHOW_BODIES:
+            raise RuntimeError("OUTBOX_SHOW_BODIES shows live reset links and is for local development only.")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from config import Config
@@ -44,6 +45,11 @@ def create_app(config_class: type | str = Config) -> Flask:
     check = getattr(config_class, "check", None)
     if check:
         check()
+    hops = app.config["PROXY_FIX_X_FOR"]
+    if hops > 0:
+        # Behind that many reverse proxies the client's address, scheme and host come from their X-Forwarded-*
+        # headers (trusted only that many hops deep); the per-IP limits then count real clients.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)

@@ -5,16 +5,15 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import dates as babel_dates
-from flask import Flask, after_this_request, flash, g, request
+from flask import Flask, after_this_request, flash, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .extensions import db
-
 LANGUAGES = {"de": "Deutsch", "ru": "Русский", "en": "English"}
 DEFAULT_LOCALE = "de"
 LANG_COOKIE = "lang"
+LANG_SESSION_KEY = "lang"  # a language picked with ?lang= during a login (the session ends with it)
 DEFAULT_TIMEZONES = {"de": "Europe/Berlin", "ru": "Europe/Moscow", "en": "Europe/Berlin"}
 # Zones offered in the profile form: the ones our cities use, then UTC.
 COMMON_TIMEZONES = [
@@ -64,12 +63,16 @@ def is_valid_timezone(name: str) -> bool:
 
 
 def select_locale() -> str:
-    """?lang= → user setting → cookie → Accept-Language → German."""
+    """?lang= → language picked during this login → user setting → cookie → Accept-Language → German."""
     override = g.get("lang_override")
     if override:
         return override
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+    if current_user and current_user.is_authenticated:
+        picked = session.get(LANG_SESSION_KEY)
+        if picked in LANGUAGES:
+            return picked
+        if current_user.locale in LANGUAGES:
+            return current_user.locale
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGUAGES:
         return cookie
@@ -83,7 +86,8 @@ def select_timezone() -> str:
 
 
 def apply_lang_param() -> None:
-    """The one GET with a side effect: ?lang= sets the cookie and the user's setting."""
+    """?lang= sets the cookie (and, for this login, the session); the user's saved language, which emails use,
+    changes only through the profile form, because a GET from another site could trigger this one."""
     lang = request.args.get("lang")
     if lang is None:
         return
@@ -97,9 +101,8 @@ def apply_lang_param() -> None:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
         return response
 
-    if current_user.is_authenticated and current_user.locale != lang:
-        current_user.locale = lang
-        db.session.commit()
+    if current_user.is_authenticated:
+        session[LANG_SESSION_KEY] = lang
 
 
 @lru_cache(maxsize=16384)

@@ -10,6 +10,8 @@ import pytest
 from babel.messages.pofile import read_po
 from flask_babel import force_locale, format_datetime, ngettext
 
+from schoolpartners.extensions import db
+
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
@@ -34,13 +36,19 @@ def test_lang_parameter_sets_cookie_and_beats_accept_language(client):
     assert _lang(client.get("/", headers={"Accept-Language": "de"})) == "ru"
 
 
-def test_lang_parameter_stores_the_users_setting(client, login, make_user):
+def test_lang_parameter_keeps_the_language_for_this_login_but_not_the_users_setting(client, login, make_user):
+    """Finding #26: a GET (which another site can trigger) no longer changes the saved language that emails
+    use; the switcher still holds for the rest of this login, and the profile form changes the setting."""
     user = make_user("teacher", locale="de")
     login(user)
     client.get("/dashboard?lang=ru")
-    assert user.locale == "ru"
+    db.session.refresh(user)
+    assert user.locale == "de"
     client.delete_cookie("lang")
     assert _lang(client.get("/dashboard")) == "ru"
+    client.post("/logout")
+    login(user)
+    assert _lang(client.get("/dashboard")) == "de"
 
 
 def test_user_setting_beats_cookie(client, login, make_user):

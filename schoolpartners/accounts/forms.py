@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
+from ..domain import clean_name
 from ..i18n import COMMON_TIMEZONES, LANGUAGES, is_valid_timezone
 
 REQUIRED = _l("Please fill in this field.")
@@ -49,6 +50,7 @@ class RegisterForm(FlaskForm):
     display_name = StringField(
         _l("Your name"),
         validators=[DataRequired(REQUIRED), Length(max=120, message=_l("At most 120 characters."))],
+        filters=[clean_name],
     )
     email = _email(_l("Email address"))
     password = _password(_l("Password"))
@@ -93,6 +95,7 @@ class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Your name"),
         validators=[DataRequired(REQUIRED), Length(max=120, message=_l("At most 120 characters."))],
+        filters=[clean_name],
     )
     locale = SelectField(
         _l("Language"), choices=[SelectChoice(code, name, {"lang": code}) for code, name in LANGUAGES.items()]

@@ -7,8 +7,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from ..extensions import db
@@ -50,7 +52,7 @@ class User(UserMixin, db.Model):
     email_key: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
     username: Mapped[str | None] = mapped_column(sa.String(64))
     username_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    display_name: Mapped[str] = mapped_column(sa.String(120))
+    _display_name: Mapped[str] = mapped_column("display_name", sa.String(120))  # see display_name below
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     locale: Mapped[str] = mapped_column(sa.String(5), default="de")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
@@ -66,8 +68,18 @@ class User(UserMixin, db.Model):
     birth_month: Mapped[int | None]
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A deleted staff account keeps its row, so that what it wrote for another school's record (feedback,
+    # request messages, partnership history) stays, shown as "former staff member of <school>" (privacy/staff.py).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    former_of_school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"))
+    # Second factor (TOTP, accounts/mfa.py). The secret is stored as it is: checking a code needs it. The last
+    # time step used makes each code work once.
+    mfa_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    mfa_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mfa_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     school: Mapped[School | None] = relationship(foreign_keys=[school_id])
+    former_of_school: Mapped[School | None] = relationship(foreign_keys=[former_of_school_id])
     memberships: Mapped[list[StaffMembership]] = relationship(back_populates="user", cascade="all, delete-orphan")
     sessions: WriteOnlyMapped[UserSession] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
@@ -75,6 +87,22 @@ class User(UserMixin, db.Model):
 
     # Filled in when the user is loaded for a request (see accounts.services.load_session_user).
     unread_notifications: int = 0
+
+    @hybrid_property
+    def display_name(self) -> str:
+        """The name shown everywhere; for a deleted staff account, "former staff member of <school>"."""
+        if self.deleted_at is None:
+            return self._display_name
+        return former_staff_name(self.former_of_school)
+
+    @display_name.inplace.setter
+    def _set_display_name(self, value: str) -> None:
+        self._display_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        return cls._display_name
 
     def set_email(self, email: str | None) -> None:
         self.email = email.strip() if email else None
@@ -97,6 +125,10 @@ class User(UserMixin, db.Model):
         return self.role is UserRole.student
 
     @property
+    def mfa_enabled(self) -> bool:
+        return self.mfa_enabled_at is not None
+
+    @property
     def email_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
 
@@ -114,6 +146,13 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.role.value}>"
 
 
+def former_staff_name(school: School | None) -> str:
+    """How a deleted staff account is named, in the reader's language (a genitive, never a sentence's subject)."""
+    if school is None:
+        return gettext("former staff member")
+    return gettext("former staff member of %(school)s", school=school.name)
+
+
 class UserSession(db.Model):
     """A login on the server side: deleting or revoking it ends the session for real."""
 
@@ -121,6 +160,8 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the session was last used, recorded at most every few minutes (see accounts.services).
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
 
@@ -146,3 +187,13 @@ class ActionToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class MfaRecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its SHA-256 is stored (the code is random
+    and long, so a fast hash is enough)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -16,12 +16,12 @@ from flask_babel import lazy_gettext as _l
 
 from ..domain import DomainError
 from ..extensions import db
+from ..links import absolute_url
 from ..notifications.models import Notification
 from ..notifications.services import notify, queue_email
 from ..sqltypes import utcnow
 from .models import ActionToken, TokenPurpose, User, UserRole, UserSession, fold
 
-SESSION_MAX_AGE = timedelta(days=30)
 TOKEN_HOURS = {
     TokenPurpose.confirm_email: 48,
     TokenPurpose.reset_password: 2,
@@ -69,7 +69,11 @@ def find_by_login(identifier: str) -> User | None:
 
 def authenticate(identifier: str, password: str) -> User | None:
     """The user if the password is right; unknown names cost the same time as wrong passwords."""
-    user = find_by_login(identifier)
+    return authenticate_user(find_by_login(identifier), password)
+
+
+def authenticate_user(user: User | None, password: str) -> User | None:
+    """The user (already looked up by login name) if the password is right; None costs the same time."""
     if user is None:
         with contextlib.suppress(VerificationError):
             hasher().verify(_dummy_hash(), password)
@@ -93,8 +97,17 @@ def digest(token: str) -> str:
 def create_session(user: User, user_agent: str | None) -> str:
     """A new server-side session; returns the secret kept in the signed cookie."""
     token = secrets.token_urlsafe(32)
-    db.session.add(UserSession(user_id=user.id, token_hash=digest(token), user_agent=(user_agent or "")[:255]))
-    user.last_login_at = utcnow()
+    now = utcnow()
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=digest(token),
+            user_agent=(user_agent or "")[:255],
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    user.last_login_at = now
     return token
 
 
@@ -123,6 +136,9 @@ _SESSION_USER = (
         sa.select(sa.func.count(Notification.id))
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
         .scalar_subquery(),
+        UserSession.id,
+        UserSession.created_at,
+        UserSession.last_seen_at,
     )
     .join(UserSession, UserSession.user_id == User.id)
     .where(
@@ -130,21 +146,51 @@ _SESSION_USER = (
         User.is_active.is_(True),
         UserSession.token_hash == sa.bindparam("token_hash"),
         UserSession.revoked_at.is_(None),
-        UserSession.created_at > sa.bindparam("not_before"),
     )
 )
 
 
-def load_session_user(user_id: str, token: str | None) -> User | None:
-    """The user behind a cookie, if its server-side session is still open."""
+class SessionExpired(Exception):
+    """The session is open but was idle, or has lasted, longer than the user's role allows."""
+
+
+def session_limits(user: User) -> tuple[timedelta, timedelta]:
+    """How long a session of this user may be idle, and how long it may last at most."""
+    cfg = current_app.config
+    if user.is_student:
+        return timedelta(minutes=cfg["SESSION_IDLE_MINUTES_STUDENT"]), timedelta(hours=cfg["SESSION_MAX_HOURS_STUDENT"])
+    return timedelta(minutes=cfg["SESSION_IDLE_MINUTES_STAFF"]), timedelta(hours=cfg["SESSION_MAX_HOURS_STAFF"])
+
+
+def open_session(user_id: str, token: str | None, now: datetime | None = None) -> tuple[User | None, bool]:
+    """The user behind a cookie if its server-side session is open, and whether its activity was recorded.
+
+    Raises SessionExpired for an open session past its idle or absolute limit. The last activity is written
+    at most every SESSION_ACTIVITY_INTERVAL_SECONDS, not on every request; the caller commits when it was.
+    """
     if not token or not user_id.isdigit():
-        return None
-    params = {"user_id": int(user_id), "token_hash": digest(token), "not_before": utcnow() - SESSION_MAX_AGE}
-    row = db.session.execute(_SESSION_USER, params).first()
+        return None, False
+    row = db.session.execute(_SESSION_USER, {"user_id": int(user_id), "token_hash": digest(token)}).first()
     if row is None:
+        return None, False
+    user, unread, session_id, created_at, last_seen_at = row
+    now = now or utcnow()
+    idle, longest = session_limits(user)
+    if now - last_seen_at > idle or now - created_at > longest:
+        raise SessionExpired
+    user.unread_notifications = unread
+    if now - last_seen_at < timedelta(seconds=current_app.config["SESSION_ACTIVITY_INTERVAL_SECONDS"]):
+        return user, False
+    db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
+    return user, True
+
+
+def load_session_user(user_id: str, token: str | None) -> User | None:
+    """The user behind a cookie, if its server-side session is still open (None when it expired)."""
+    try:
+        return open_session(user_id, token)[0]
+    except SessionExpired:
         return None
-    user, user.unread_notifications = row
-    return user
 
 
 def issue_token(user: User, purpose: TokenPurpose, new_email: str | None = None) -> str:
@@ -184,10 +230,18 @@ def email_taken(email: str, except_user: User | None = None) -> bool:
     return db.session.scalar(query) is not None
 
 
-def register_staff(email: str, display_name: str, password: str, locale: str, timezone: str) -> User:
-    """A new staff account; it may act once its email address is confirmed."""
-    if email_taken(email):
-        raise AccountError(_l("An account with this email address already exists."))
+def register_staff(email: str, display_name: str, password: str, locale: str, timezone: str) -> User | None:
+    """A new staff account that may act once its email address is confirmed.
+
+    For an address that already has an account nothing is created (None) and its owner is told by email:
+    the person registering gets the same answer either way, so registration reveals no addresses.
+    """
+    existing = db.session.scalar(sa.select(User).where(User.email_key == fold(email)))
+    if existing is not None:
+        hash_password(password)  # the same time as a real registration
+        link = absolute_url("accounts.request_reset")
+        queue_email(existing.email, existing.locale, "register_existing", user=existing, link=link)
+        return None
     user = User(
         role=UserRole.staff,
         display_name=display_name.strip(),
@@ -205,7 +259,7 @@ def register_staff(email: str, display_name: str, password: str, locale: str, ti
 def send_confirmation(user: User) -> None:
     """Email a link that confirms the user's address."""
     token = issue_token(user, TokenPurpose.confirm_email)
-    link = url_for("accounts.confirm_email", token=token, _external=True)
+    link = absolute_url("accounts.confirm_email", token=token)
     queue_email(user.email, user.locale, "confirm_email", user=user, link=link, hours=48)
 
 
@@ -224,16 +278,30 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     token = issue_token(user, TokenPurpose.reset_password)
-    link = url_for("accounts.reset_password", token=token, _external=True)
+    link = absolute_url("accounts.reset_password", token=token)
     queue_email(user.email, user.locale, "reset_password", user=user, link=link, hours=2)
+
+
+def spend_open_tokens(user: User) -> None:
+    """Void every unused reset and email-change link of the user: a new password ends what the old one began."""
+    db.session.execute(
+        sa.update(ActionToken)
+        .where(
+            ActionToken.user_id == user.id,
+            ActionToken.purpose.in_([TokenPurpose.reset_password, TokenPurpose.change_email]),
+            ActionToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
 
 
 def reset_password(token: str, password: str) -> User:
     row = use_token(token, TokenPurpose.reset_password)
     user = row.user
     user.password_hash = hash_password(password)
-    # Whoever held the old password is signed out everywhere.
+    # Whoever held the old password is signed out everywhere, and their pending email change is void.
     revoke_sessions(user)
+    spend_open_tokens(user)
     notify(user, "password_changed", email=True)
     return user
 
@@ -244,6 +312,7 @@ def change_password(user: User, current: str, new: str) -> None:
     user.password_hash = hash_password(new)
     user.must_change_password = False
     revoke_sessions(user)
+    spend_open_tokens(user)
     notify(user, "password_changed", email=True)
 
 
@@ -256,7 +325,7 @@ def request_email_change(user: User, password: str, new_email: str) -> None:
     if email_taken(new_email, except_user=user):
         raise AccountError(_l("An account with this email address already exists."))
     token = issue_token(user, TokenPurpose.change_email, new_email=new_email.strip())
-    link = url_for("accounts.confirm_email_change", token=token, _external=True)
+    link = absolute_url("accounts.confirm_email_change", token=token)
     queue_email(new_email.strip(), user.locale, "change_email", user=user, link=link, hours=24)
 
 

@@ -1,18 +1,21 @@
 """Login, registration, password and email changes, profile."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+import re
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
-from limits import parse
 from wtforms import SelectChoice
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..forms import ActionForm
-from ..i18n import COMMON_TIMEZONES, DEFAULT_TIMEZONES
+from ..i18n import COMMON_TIMEZONES, DEFAULT_TIMEZONES, LANG_SESSION_KEY
 from ..logs import log_event
 from ..permissions import access
-from . import services
+from . import mfa, services, throttle
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -27,15 +30,27 @@ from .services import AccountError
 
 bp = Blueprint("accounts", __name__)
 
+TOO_MANY_ATTEMPTS = _l("Too many failed attempts. Please wait 15 minutes and try again, or reset your password.")
+TOO_MANY_MAILS = _l("Too many emails were requested for this address or from this network. Please try again later.")
 
-def _limits():
-    cfg = current_app.config
-    return parse(cfg["LOGIN_LIMIT_PER_ACCOUNT"]), parse(cfg["LOGIN_LIMIT_PER_IP"])
+
+# Control characters, whitespace and the Unicode spaces browsers and urlsplit drop or treat as separators.
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """A path on this site to go to after login; anything else (other hosts, tricks) gives the dashboard."""
+    if target:
+        target = _UNSAFE_IN_NEXT.sub("", target)
+        parts = urlsplit(target)
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith(("//", "/\\"))
+            and "\\" not in target
+        ):
+            return target
     return url_for("main.dashboard")
 
 
@@ -55,24 +70,27 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        account_limit, ip_limit = _limits()
-        account_key, ip_key = fold(form.email.data), request.remote_addr or "?"
-        strategy = limiter.limiter
-        if not strategy.test(account_limit, "login-account", account_key) or not strategy.test(
-            ip_limit, "login-ip", ip_key
-        ):
-            log_event("login_throttled", login=account_key)
-            form.form_errors.append(
-                _("Too many failed attempts. Please wait 15 minutes and try again, or reset your password.")
-            )
+        # Keyed on the account the name resolves to (one budget for its username and email); an unknown
+        # name gets a budget of its own, so the answers are the same whether or not the account exists.
+        account = services.find_by_login(form.email.data)
+        budgets = throttle.login_budgets(account, form.email.data)
+        if throttle.exhausted(*budgets):
+            log_event("login_throttled", login=fold(form.email.data))
+            form.form_errors.append(TOO_MANY_ATTEMPTS)
             return render_template("accounts/login.html", form=form), 429
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate_user(account, form.password.data)
         if user is None or not user.is_active:
-            strategy.hit(account_limit, "login-account", account_key)
-            strategy.hit(ip_limit, "login-ip", ip_key)
-            log_event("login_failed", login=account_key)
+            throttle.spend(*budgets)
+            log_event("login_failed", login=fold(form.email.data))
             form.form_errors.append(_("The email/username or the password is wrong."))
             status = 401
+        elif user.mfa_enabled:
+            # Not logged in yet: the session only remembers, for a few minutes, whose second step is due.
+            session.clear()
+            session[mfa.PENDING_KEY] = mfa.pending_marker(user)
+            db.session.commit()  # a password hash upgraded by the check
+            log_event("login_password_ok", user_id=user.id)
+            return redirect(url_for("accounts.verify_login", next=request.args.get("next")))
         else:
             sign_in(user)
             db.session.commit()
@@ -107,19 +125,24 @@ def register():
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
+        if not throttle.take(*throttle.mail_budgets(form.email.data)):
+            form.form_errors.append(TOO_MANY_MAILS)
+            return render_template("accounts/register.html", form=form), 429
         locale = str(get_locale())
-        try:
-            user = services.register_staff(
-                form.email.data, form.display_name.data, form.password.data, locale, DEFAULT_TIMEZONES[locale]
-            )
-        except AccountError as exc:
-            form.email.errors.append(str(exc))
-        else:
-            sign_in(user)
-            db.session.commit()
-            log_event("register", user_id=user.id)
-            flash(_("Your account has been created. Please confirm your email address: we sent you a link."), "success")
-            return redirect(url_for("accounts.show_unconfirmed"))
+        user = services.register_staff(
+            form.email.data, form.display_name.data, form.password.data, locale, DEFAULT_TIMEZONES[locale]
+        )
+        db.session.commit()
+        log_event("register", user_id=user.id if user else None)
+        # The same answer for a taken address (its owner gets an email instead), so no address is revealed.
+        flash(
+            _(
+                "We sent a link to %(email)s. Open it to confirm the address, then log in.",
+                email=form.email.data.strip(),
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
 
@@ -137,6 +160,9 @@ def show_unconfirmed():
 def resend_confirmation():
     """Send a new confirmation link."""
     if ActionForm().validate_on_submit() and current_user.email and not current_user.email_confirmed:
+        if not throttle.take(*throttle.mail_budgets(current_user.email)):
+            flash(str(TOO_MANY_MAILS), "warning")
+            return render_template("accounts/unconfirmed.html", form=ActionForm()), 429
         services.send_confirmation(current_user)
         db.session.commit()
         flash(_("We sent you a new confirmation link."), "info")
@@ -145,8 +171,17 @@ def resend_confirmation():
 
 @bp.route("/confirm/<token>")
 @access("public")
+def show_confirm_email(token):
+    """The page behind an emailed confirmation link; it confirms nothing until its button is pressed."""
+    return render_template("accounts/confirm.html", form=ActionForm(), action=_("Confirm my email address"))
+
+
+@bp.route("/confirm/<token>", methods=["POST"])
+@access("public")
 def confirm_email(token):
-    """Confirm an email address from the emailed link."""
+    """Confirm an email address (a POST, so mail scanners that open links confirm nothing)."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("accounts.show_confirm_email", token=token))
     try:
         services.confirm_email(token)
     except AccountError as exc:
@@ -163,6 +198,10 @@ def request_reset():
     """Ask for a password-reset link."""
     form = ResetRequestForm()
     if form.validate_on_submit():
+        # Counted whether or not the address has an account, so the limit reveals nothing either.
+        if not throttle.take(*throttle.mail_budgets(form.email.data)):
+            form.form_errors.append(TOO_MANY_MAILS)
+            return render_template("accounts/reset_request.html", form=form), 429
         services.request_password_reset(form.email.data)
         db.session.commit()
         log_event("password_reset_requested")
@@ -205,6 +244,7 @@ def edit_profile():
         current_user.locale = form.locale.data
         current_user.timezone = form.timezone.data
         db.session.commit()
+        session.pop(LANG_SESSION_KEY, None)  # the saved language now wins over one picked with ?lang=
         flash(_("Your profile has been saved."), "success")
         return redirect(url_for("accounts.edit_profile"))
     return render_template("accounts/profile.html", form=form)
@@ -215,10 +255,17 @@ def edit_profile():
 def change_password():
     """Change the password; every other session ends."""
     form = ChangePasswordForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
+        budgets = throttle.login_budgets(user)
+        if throttle.exhausted(*budgets):
+            form.current.errors.append(TOO_MANY_ATTEMPTS)
+            return render_template("accounts/password.html", form=form), 429
         try:
-            services.change_password(current_user, form.current.data, form.password.data)
+            services.change_password(user, form.current.data, form.password.data)
         except AccountError as exc:
+            if exc.field == "current":
+                throttle.spend(*budgets)
             getattr(form, exc.field or "current").errors.append(str(exc))
         else:
             sign_in(current_user._get_current_object())
@@ -234,10 +281,17 @@ def change_password():
 def change_email():
     """Change the email address after confirming the new one."""
     form = ChangeEmailForm()
+    user = current_user._get_current_object()
     if form.validate_on_submit():
+        budgets = throttle.login_budgets(user)
+        if throttle.exhausted(*budgets):
+            form.current.errors.append(TOO_MANY_ATTEMPTS)
+            return render_template("accounts/email.html", form=form), 429
         try:
-            services.request_email_change(current_user, form.current.data, form.email.data)
+            services.request_email_change(user, form.current.data, form.email.data)
         except AccountError as exc:
+            if exc.field == "current":
+                throttle.spend(*budgets)
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             db.session.commit()
@@ -248,8 +302,17 @@ def change_email():
 
 @bp.route("/account/email/<token>")
 @access("public")
+def show_confirm_email_change(token):
+    """The page behind an emailed email-change link; it changes nothing until its button is pressed."""
+    return render_template("accounts/confirm.html", form=ActionForm(), action=_("Use this email address"))
+
+
+@bp.route("/account/email/<token>", methods=["POST"])
+@access("public")
 def confirm_email_change(token):
-    """Confirm the new email address from the emailed link."""
+    """Confirm the new email address (a POST, like the confirmation of a first address)."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("accounts.show_confirm_email_change", token=token))
     try:
         services.confirm_email_change(token)
     except AccountError as exc:

@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from ..links import site_url
 from ..sqltypes import utcnow
 from .models import Notification, OutboxEmail, OutboxState
 
@@ -26,6 +27,7 @@ TEXTS = {
     ),
     "email_changed": _l("Your email address is now %(address)s."),
     "school_submitted": _l("A new school waits for verification: %(school)s."),
+    "school_changed": _l("A school changed its name, city or country and waits for verification again: %(school)s."),
     "school_verified": _l("%(school)s has been verified and is now listed."),
     "school_rejected": _l("%(school)s could not be verified. Reason: %(reason)s"),
     "join_requested": _l("%(name)s asks to join the staff of %(school)s."),
@@ -76,6 +78,17 @@ TEXTS = {
     "tandem_invitation_accepted": _l("%(name)s has accepted your tandem proposal."),
     "tandem_partner_left": _l("Your tandem partner has left the school. Your teachers can find you a new partner."),
     "tandem_meeting_planned": _l("Your tandem partner has planned a meeting. See the time on your tandem page."),
+    "tandem_consent_paused": _l(
+        "A tandem of your class is paused: the parents' consent to the tandem was withdrawn for one partner."
+    ),
+    "tandem_consent_triad": _l(
+        "The parents' consent to the tandem was withdrawn for one partner of a triad of your class. "
+        "The other two go on as a pair."
+    ),
+    "team_consent_removed": _l(
+        "The parents' consent to taking part was withdrawn for a student of a mixed team in “%(title)s”. "
+        "The student has left the team."
+    ),
 }
 
 
@@ -100,9 +113,8 @@ def notify(user, kind: str, link: str | None = None, email: bool = True, **param
 
 def queue_email(recipient: str, locale: str, template: str, **context) -> OutboxEmail:
     """Render templates/email/<template>.txt (first line = subject) in `locale` and queue it."""
-    base_url = request.url_root.rstrip("/") if has_request_context() else current_app.config["SITE_URL"].rstrip("/")
     with force_locale(locale):
-        rendered = render_template(f"email/{template}.txt", base_url=base_url, **context)
+        rendered = render_template(f"email/{template}.txt", base_url=site_url(), **context)
     subject, _sep, body = rendered.strip().partition("\n")
     mail = OutboxEmail(recipient=recipient, locale=locale, subject=subject.strip()[:255], body=body.strip())
     db.session.add(mail)
@@ -158,6 +170,8 @@ def deliver_due(send: Callable[[OutboxEmail], None], now: datetime | None = None
             mail.attempts += 1
             mail.state = OutboxState.sent
             mail.sent_at = now
+            # Bodies carry live reset, confirmation and invitation links: once sent, only the subject stays.
+            mail.body = ""
             counts["sent"] += 1
     db.session.flush()
     return counts

@@ -231,8 +231,11 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Withdrawn by a school coordinator, or cancelled when the inviter left the school or was demoted.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     school: Mapped[School] = relationship()
+    invited_by: Mapped[User] = relationship()
 
 
 def staff_role(school: School, user) -> StaffRole | None:

@@ -15,6 +15,7 @@ from ..accounts.services import digest
 from ..cities.models import City
 from ..domain import DomainError
 from ..extensions import db
+from ..links import absolute_url
 from ..notifications.services import notify, queue_email
 from ..search import index_keys, query_terms, successor
 from ..sqltypes import utcnow
@@ -78,8 +79,12 @@ def search_ids(query: str) -> list[int] | None:
     return list(set(db.session.scalars(statement)))
 
 
-def apply_profile(school: School, data: dict) -> None:
-    """Copy validated form data onto the school."""
+def apply_profile(school: School, data: dict, by: User | None = None) -> bool:
+    """Copy validated form data onto the school; returns whether it now waits for verification again.
+
+    A verified school whose name, city or country its staff changes goes back to pending and the foundation
+    verifies it again (finding #18): otherwise a verified school could rename itself into another one."""
+    before = (school.name, school.name_alt, school.city_id, school.country)
     city = db.session.get(City, int(data["city_id"]))
     if city is None:
         raise SchoolError(_l("Please choose a city from the list."), field="city_id")
@@ -94,10 +99,23 @@ def apply_profile(school: School, data: dict) -> None:
     school.languages_mask = LANGUAGES.mask(data.get("languages", []))
     school.topics_mask = TOPICS.mask(data.get("topics", []))
     school.forms_mask = FORMS.mask(data.get("forms", []))
+    reverify = (
+        school.status is SchoolStatus.verified
+        and before != (school.name, school.name_alt, school.city_id, school.country)
+        and not (by is not None and by.is_coordinator)  # the foundation's own correction needs no check
+    )
+    if reverify:
+        school.status, school.status_reason, school.status_changed_at = SchoolStatus.pending, "", utcnow()
     db.session.add(school)
     db.session.flush()
     reindex(school, city)
     bump_catalog()
+    if reverify:
+        link = url_for("schools.verification_queue")
+        foundation = sa.select(User).where(User.role == UserRole.coordinator, User.is_active)
+        for coordinator in db.session.scalars(foundation):
+            notify(coordinator, "school_changed", link=link, school=school.name)
+    return reverify
 
 
 def register_school(user: User, data: dict) -> School:
@@ -199,6 +217,8 @@ def remove_membership(member: StaffMembership) -> None:
         raise SchoolError(_l("A school needs at least one school coordinator. Name another one first."))
     kind = "join_refused" if not member.is_active else "staff_removed"
     notify(member.user, kind, school=member.school.name)
+    # Whatever they invited stays behind with them: nobody comes back through an invitation sent before.
+    cancel_invitations_by(member.school_id, member.user_id)
     db.session.delete(member)
     db.session.flush()
 
@@ -209,6 +229,8 @@ def set_role(member: StaffMembership, role: StaffRole) -> None:
     if demoted and _active_coordinator_count(member.school_id) <= 1:
         raise SchoolError(_l("A school needs at least one school coordinator. Name another one first."))
     member.role = role
+    if demoted:
+        cancel_invitations_by(member.school_id, member.user_id)
     db.session.flush()
 
 
@@ -280,16 +302,74 @@ def invite(school: School, email: str, role: StaffRole, by: User) -> Invitation:
         expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
     )
     db.session.add(invitation)
-    link = url_for("schools.show_invitation", token=token, _external=True)
+    link = absolute_url("schools.show_invitation", token=token)
     queue_email(email.strip(), by.locale, "invitation", school=school, inviter=by, link=link, days=INVITATION_DAYS)
     db.session.flush()
     return invitation
 
 
+def _open_invitation_filter(now):
+    return sa.and_(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at >= now)
+
+
+def open_invitations(school: School) -> list[Invitation]:
+    """The school's invitations that can still be accepted, newest first, with who sent them."""
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(Invitation.school_id == school.id, _open_invitation_filter(utcnow()))
+            .options(joinedload(Invitation.invited_by))
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def revoke_invitation(invitation: Invitation) -> None:
+    """Withdraw an invitation; its link stops working."""
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        db.session.flush()
+
+
+def cancel_invitations_by(school_id: int, user_id: int) -> None:
+    """Withdraw the open invitations someone sent for a school (when they leave it or stop coordinating it)."""
+    db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.school_id == school_id,
+            Invitation.invited_by_id == user_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow())
+    )
+
+
+def _inviter_may_still_invite(invitation: Invitation) -> bool:
+    """Whether whoever sent the invitation still manages the school (an active school coordinator, or the
+    foundation): an invitation is only as good as its sender's standing now."""
+    inviter = db.session.get(User, invitation.invited_by_id)
+    if inviter is None or not inviter.is_active:
+        return False
+    if inviter.role is UserRole.coordinator:
+        return True
+    return (
+        db.session.scalar(
+            sa.select(StaffMembership.id).where(
+                StaffMembership.school_id == invitation.school_id,
+                StaffMembership.user_id == inviter.id,
+                StaffMembership.role == StaffRole.school_coordinator,
+                StaffMembership.status == MembershipStatus.active,
+            )
+        )
+        is not None
+    )
+
+
 def find_invitation(token: str) -> Invitation:
-    """The open invitation behind a link; raises SchoolError when it is unknown, used or expired."""
+    """The open invitation behind a link; raises SchoolError when it is unknown, used, withdrawn or expired."""
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == digest(token)))
-    if invitation is None or invitation.accepted_at is not None:
+    if invitation is None or invitation.accepted_at is not None or invitation.revoked_at is not None:
         raise SchoolError(_l("This invitation is invalid or has already been used."))
     if invitation.expires_at < utcnow():
         raise SchoolError(_l("This invitation has expired. Ask the school for a new one."))
@@ -301,6 +381,8 @@ def accept_invitation(token: str, user: User) -> StaffMembership:
     invitation = find_invitation(token)
     if user.email_key != fold(invitation.email):
         raise SchoolError(_l("This invitation was sent to another email address. Log in with that address."))
+    if not _inviter_may_still_invite(invitation):
+        raise SchoolError(_l("This invitation is no longer valid. Ask the school for a new one."))
     member = membership(user, invitation.school)
     if member is None:
         member = StaffMembership(user_id=user.id, school_id=invitation.school_id, role=invitation.role)

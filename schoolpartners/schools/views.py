@@ -20,6 +20,7 @@ from .cards import school_cards
 from .catalog import TYPES, Catalog, catalog
 from .forms import DecisionForm, DirectoryFilters, InviteForm, RoleForm, SchoolForm
 from .models import (
+    Invitation,
     MembershipStatus,
     School,
     SchoolStatus,
@@ -175,9 +176,18 @@ def edit_school(school_id):
     if request.method == "GET":
         form.load(school)
     if form.validate_on_submit():
-        done = run_form_action(form, "name", lambda: services.apply_profile(school, form.profile_data()))
+        user = current_user._get_current_object()
+        done = run_form_action(form, "name", lambda: services.apply_profile(school, form.profile_data(), by=user))
         if done is not FAILED:
             flash(_("The school profile has been saved."), "success")
+            if done:
+                flash(
+                    _(
+                        "Because the name, city or country changed, the foundation verifies the school again. "
+                        "Until then it is not listed in the directory."
+                    ),
+                    "warning",
+                )
             return redirect(url_for("schools.show_school", school_id=school.id))
     return render_template("schools/form.html", form=form, school=school)
 
@@ -210,7 +220,12 @@ def manage_staff(school_id):
         .order_by(StaffMembership.status.desc(), StaffMembership.created_at)
     ).all()
     return render_template(
-        "schools/staff.html", school=school, members=members, form=ActionForm(), invite_form=InviteForm()
+        "schools/staff.html",
+        school=school,
+        members=members,
+        invitations=services.open_invitations(school),
+        form=ActionForm(),
+        invite_form=InviteForm(),
     )
 
 
@@ -273,6 +288,21 @@ def invite_member(school_id):
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "danger")
+    return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
+@bp.route("/schools/<int:school_id>/staff/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@access("adult")
+def revoke_invitation(school_id, invitation_id):
+    """Withdraw an open invitation."""
+    school = get_school_or_404(school_id, need="manage")
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.school_id != school.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        services.revoke_invitation(invitation)
+        db.session.commit()
+        flash(_("The invitation to %(email)s has been withdrawn.", email=invitation.email), "success")
     return redirect(url_for("schools.manage_staff", school_id=school.id))
 
 

@@ -53,5 +53,6 @@ def test_failures_counted_in_redis_are_seen_by_another_worker(redis_app):
     # A second worker has its own connection to the same Redis and sees the same count.
     other_worker = type(limiter.limiter)(storage_from_string(REDIS_URL))
     account_limit = parse(redis_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
-    assert not other_worker.test(account_limit, "login-account", "ghost@example.org")
-    assert other_worker.test(account_limit, "login-account", "someone-else@example.org")
+    # A name without an account is counted under its folded form (an account under its id).
+    assert not other_worker.test(account_limit, "login-account", "name:ghost@example.org")
+    assert other_worker.test(account_limit, "login-account", "name:someone-else@example.org")

@@ -17,7 +17,7 @@ def test_notify_writes_a_notification_and_an_email_in_the_recipients_language(ap
     mail = db.session.scalars(sa.select(OutboxEmail)).one()
     assert mail.recipient == russian.email and mail.locale == "ru"
     assert "Добро пожаловать, Ольга" in mail.subject
-    assert "Здравствуйте, Ольга" in mail.body and "http://localhost/dashboard" in mail.body
+    assert "Здравствуйте, Ольга" in mail.body and "http://127.0.0.1:5000/dashboard" in mail.body  # SITE_URL
 
 
 def test_unknown_kind_is_refused(make_user):

@@ -13,7 +13,7 @@ def _invite(client, login, make_user, make_school, email="colleague@example.org"
     client.post(f"/schools/{school.id}/staff/invite", data={"email": email, "role": "teacher"})
     client.post("/logout")
     mail = db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.recipient == email)).one()
-    link = next(p for p in mail.body.split() if p.startswith("http")).replace("http://localhost", "")
+    link = next(p for p in mail.body.split() if p.startswith("http")).replace("http://127.0.0.1:5000", "")  # SITE_URL
     return school, mail, link
 
 

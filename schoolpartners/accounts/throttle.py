@@ -1,0 +1,93 @@
+"""Budgets for attempts where guessing or flooding is possible: passwords, second factors, emails sent.
+
+A budget is a limit from the configuration (a string such as "10 per 15 minutes"), a scope and a key. They are
+counted in the limiter's shared storage, so gunicorn workers count together. When that storage fails the count
+goes on in this process's memory: the limits still hold (per worker) instead of failing open or locking everyone
+out.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from flask import current_app, request
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter, RateLimiter
+
+from ..extensions import limiter
+from ..logs import log_event
+from .models import fold
+
+if TYPE_CHECKING:
+    from .models import User
+
+
+class Budget(NamedTuple):
+    """One counter: the config setting with its limit, a scope (what is counted) and whose attempts."""
+
+    setting: str
+    scope: str
+    key: str
+
+
+def client_ip() -> str:
+    """The client's address (the real one behind a proxy once ProxyFix is configured)."""
+    return request.remote_addr or "?"
+
+
+def account_key(user: User | None, typed: str) -> str:
+    """Key an account's budget on the account itself, so a username and an email share one budget; a name
+    without an account is keyed on its folded form. The two kinds of key can't collide."""
+    return f"id:{user.id}" if user is not None else f"name:{fold(typed)}"
+
+
+def login_budgets(user: User | None, typed: str = "") -> tuple[Budget, Budget]:
+    """Guesses at a password (login, current-password checks): per account and per client address."""
+    return (
+        Budget("LOGIN_LIMIT_PER_ACCOUNT", "login-account", account_key(user, typed)),
+        Budget("LOGIN_LIMIT_PER_IP", "login-ip", client_ip()),
+    )
+
+
+def mail_budgets(address: str) -> tuple[Budget, Budget]:
+    """Emails someone can make the site send (reset, registration, confirmation): per address and per IP."""
+    return (
+        Budget("MAIL_LIMIT_PER_ADDRESS", "mail-address", fold(address)),
+        Budget("MAIL_LIMIT_PER_IP", "mail-ip", client_ip()),
+    )
+
+
+def _fallback() -> RateLimiter:
+    strategy = current_app.extensions.get("sp_throttle_fallback")
+    if strategy is None:
+        strategy = current_app.extensions["sp_throttle_fallback"] = MovingWindowRateLimiter(MemoryStorage())
+    return strategy
+
+
+def _run(method: str, budget: Budget) -> bool:
+    item = parse(current_app.config[budget.setting])
+    try:
+        return getattr(limiter.limiter, method)(item, budget.scope, budget.key)
+    except Exception as exc:  # noqa: BLE001 - any storage failure (Redis down, timeouts) falls back
+        log_event("throttle_storage_failed", error=type(exc).__name__)
+        return getattr(_fallback(), method)(item, budget.scope, budget.key)
+
+
+def exhausted(*budgets: Budget) -> bool:
+    """True when any of the budgets is used up (counts nothing)."""
+    return not all(_run("test", budget) for budget in budgets)
+
+
+def spend(*budgets: Budget) -> None:
+    """Count one attempt against each budget (after a failure, or for each email sent)."""
+    for budget in budgets:
+        _run("hit", budget)
+
+
+def take(*budgets: Budget) -> bool:
+    """Spend one attempt if every budget has room; False (and nothing counted) when one is used up."""
+    if exhausted(*budgets):
+        return False
+    spend(*budgets)
+    return True
