@@ -61,11 +61,12 @@ def show_link(link_id):
     form = None
     if current_user.is_authenticated and current_user.is_coordinator:
         form = LinkStatusForm(status=link.status.value)
-    schools = listed_schools([link.german_city_id, link.russian_city_id], is_verified_staff(current_user))
+    verified_staff = is_verified_staff(current_user)
+    schools = listed_schools([link.german_city_id, link.russian_city_id], verified_staff)
     by_city = {link.german_city_id: [], link.russian_city_id: []}
     for school in schools:
         by_city[school.city_id].append(school)
-    partnerships = city_partnerships(link.german_city_id, link.russian_city_id)
+    partnerships = city_partnerships(link.german_city_id, link.russian_city_id, verified_staff)
     return render_template("cities/show.html", link=link, form=form, schools_by_city=by_city, partnerships=partnerships)
 
 

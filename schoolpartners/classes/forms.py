@@ -11,6 +11,7 @@ from wtforms import HiddenField, IntegerField, SelectChoice, SelectField, String
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..accounts.forms import REQUIRED
+from ..domain import clean_name
 from ..schools.forms import TOO_LONG, CheckboxesField
 from .models import ConsentScope, Level
 from .services import MAX_BATCH, NewStudent
@@ -82,7 +83,7 @@ class StudentsForm(FlaskForm):
                         number=number,
                     )
                 )
-            name, month, year = match["name"].strip(), int(match["month"]), int(match["year"])
+            name, month, year = clean_name(match["name"]), int(match["month"]), int(match["year"])
             if not 1 <= month <= 12 or not this_year - 25 <= year <= this_year - 4:
                 raise ValidationError(_l("Line %(number)s: the month or year of birth is not possible.", number=number))
             if len(name) > 120:

@@ -83,8 +83,8 @@ def report_target(kind, target_id):
     obj = target.load(target_id)
     if obj is None:
         abort(404)
-    if not target.can_report(obj, user):
-        refuse(404)
+    if target.is_hidden(obj) or not target.can_report(obj, user):
+        refuse(404)  # a hidden target is shown (excerpt included) only to its moderators, in the queue (finding #10)
     form = ReportForm()
     if form.validate_on_submit():
         done = run_form_action(form, "reason", lambda: services.report(kind, target_id, user, form.reason.data))

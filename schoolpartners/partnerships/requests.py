@@ -14,6 +14,7 @@ from ..permissions import access, refuse
 from ..schools.models import School
 from ..schools.options import FORMS, TOPICS
 from ..schools.services import verified_schools_of
+from ..schools.views import get_school_or_404
 from . import services
 from .forms import AcceptForm, DeclineForm, MessageForm, RequestForm
 from .models import PartnershipRequest, RequestState
@@ -24,9 +25,7 @@ from .views import bp
 @access("staff")
 def new_request(school_id):
     """Ask a school for a partnership, with a message in German and/or Russian."""
-    target = db.session.scalar(sa.select(School).where(School.id == school_id).options(joinedload(School.city)))
-    if target is None:
-        abort(404)
+    target = get_school_or_404(school_id)  # pending, rejected or staff-only schools stay unknown (finding #28)
     schools = [s for s in verified_schools_of(current_user) if s.country is not target.country]
     if not schools:
         flash(_("Requests go from a verified school of yours to a school in the other country."), "warning")

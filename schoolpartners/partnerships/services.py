@@ -15,7 +15,7 @@ from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
 from ..schools.catalog import bump_catalog
-from ..schools.models import School, SchoolStatus
+from ..schools.models import School, SchoolStatus, Visibility
 from ..schools.services import staff_ids, staff_users
 from ..sqltypes import utcnow
 from .models import Partnership, PartnershipEvent, PartnershipRequest, PartnershipStatus, RequestMessage, RequestState
@@ -252,20 +252,28 @@ def replace_contact(partnership: Partnership, by: User, school: School, new_cont
     db.session.flush()
 
 
-def city_partnerships(german_city_id: int, russian_city_id: int) -> list[Partnership]:
-    """Active school partnerships between two twin cities (names only: shown on public pages)."""
+def city_partnerships(german_city_id: int, russian_city_id: int, verified_staff: bool) -> list[Partnership]:
+    """Active school partnerships between two twin cities (names only: shown on public pages), of schools the
+    viewer may see listed: verified, and public unless the viewer is verified staff (finding #20)."""
     german, russian = aliased(School), aliased(School)
+    query = (
+        sa.select(Partnership)
+        .join(german, german.id == Partnership.german_school_id)
+        .join(russian, russian.id == Partnership.russian_school_id)
+        .where(
+            german.city_id == german_city_id,
+            russian.city_id == russian_city_id,
+            Partnership.status == PartnershipStatus.active,
+            german.status == SchoolStatus.verified,
+            russian.status == SchoolStatus.verified,
+        )
+    )
+    if not verified_staff:
+        query = query.where(german.visibility == Visibility.public, russian.visibility == Visibility.public)
     return list(
         db.session.scalars(
-            sa.select(Partnership)
-            .join(german, german.id == Partnership.german_school_id)
-            .join(russian, russian.id == Partnership.russian_school_id)
-            .where(
-                german.city_id == german_city_id,
-                russian.city_id == russian_city_id,
-                Partnership.status == PartnershipStatus.active,
+            query.options(joinedload(Partnership.german_school), joinedload(Partnership.russian_school)).order_by(
+                Partnership.created_at
             )
-            .options(joinedload(Partnership.german_school), joinedload(Partnership.russian_school))
-            .order_by(Partnership.created_at)
         )
     )

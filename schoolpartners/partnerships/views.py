@@ -1,10 +1,7 @@
 """Partner suggestions, partnership requests and partnership pages."""
 
-import csv
-import io
-
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, get_template_attribute, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -13,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload
 from ..accounts.models import User
 from ..actions import run_action
 from ..cities.models import City, TwinCityLink
+from ..csvfile import csv_response
 from ..extensions import db
 from ..i18n import current_locale
 from ..lru import LRU
@@ -279,43 +277,35 @@ def overview():
 @bp.route("/partnerships.csv")
 @access("coordinator")
 def export_csv():
-    """The filtered partnerships as CSV (UTF-8 with BOM, so spreadsheet programs read Cyrillic)."""
+    """The filtered partnerships as CSV (the shared writer: `;`, UTF-8 with BOM, formula guard)."""
     query, _german_city, _russian_city = overview_query(request.args)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
+    header = [
+        _("ID"),
+        _("Status"),
+        _("Since"),
+        _("German school"),
+        _("German city"),
+        _("Federal state"),
+        _("Russian school"),
+        _("Russian city"),
+        _("Region"),
+        _("German contact person"),
+        _("Russian contact person"),
+    ]
+    rows = (
         [
-            "id",
-            "status",
-            "since",
-            "german_school",
-            "german_city",
-            "german_state",
-            "russian_school",
-            "russian_city",
-            "russian_region",
-            "german_contact",
-            "russian_contact",
+            p.id,
+            p.status.label,
+            p.created_at.date().isoformat(),
+            p.german_school.name,
+            p.german_school.city.name_de,
+            p.german_school.city.region_de or "",
+            p.russian_school.name,
+            p.russian_school.city.name_ru,
+            p.russian_school.city.region_ru or "",
+            p.german_contact.display_name,
+            p.russian_contact.display_name,
         ]
+        for p in db.session.scalars(query)
     )
-    for p in db.session.scalars(query):
-        writer.writerow(
-            [
-                p.id,
-                p.status.value,
-                p.created_at.date().isoformat(),
-                p.german_school.name,
-                p.german_school.city.name_de,
-                p.german_school.city.region_de or "",
-                p.russian_school.name,
-                p.russian_school.city.name_ru,
-                p.russian_school.city.region_ru or "",
-                p.german_contact.display_name,
-                p.russian_contact.display_name,
-            ]
-        )
-    return Response(
-        "\ufeff" + buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=partnerships.csv"},
-    )
+    return csv_response("partnerships.csv", header, rows)

@@ -76,7 +76,8 @@ class PostTarget(_WorkspaceText):
         return url_for("projects.show_workspace", project_id=post.project_id, post=post.id, _anchor=f"post-{post.id}")
 
     def can_report(self, post: Post, user: User) -> bool:
-        return may_report(post.project_id, post.author_id, user)
+        """Not once moderators hid it: the report page would show its text again (finding #10)."""
+        return post.hidden_at is None and may_report(post.project_id, post.author_id, user)
 
 
 class CommentTarget(_WorkspaceText):
@@ -104,6 +105,9 @@ class CommentTarget(_WorkspaceText):
         )
 
     def can_report(self, comment: Comment, user: User) -> bool:
+        """Not once it or its post is hidden (finding #10)."""
+        if comment.hidden_at is not None or comment.post.hidden_at is not None:
+            return False
         return may_report(comment.post.project_id, comment.author_id, user)
 
 

@@ -58,6 +58,9 @@ class ProjectError(DomainError):
     pass
 
 
+CONTACT_REPLACERS = _l("Only the current contact person or a school coordinator of your school can name another one.")
+
+
 # --- who may do what -----------------------------------------------------------------------------------
 
 
@@ -136,11 +139,17 @@ def other_side(project: Project, side: ProjectSide) -> ProjectSide:
     return next(s for s in project.sides if s.id != side.id)
 
 
+def side_recipients(side: ProjectSide) -> list[User]:
+    """Who hears for a side: its contact person while on the school's active staff; otherwise (none yet, or
+    removed from the staff) all its active staff. A removed teacher hears nothing more (finding #17)."""
+    staff = staff_users(side.school_id)
+    return [person for person in staff if person.id == side.contact_id] or staff
+
+
 def notify_side(project: Project, side: ProjectSide, kind: str, **params) -> None:
-    """Tell the other school: its contact person, or all its staff while it has none."""
+    """Tell the other school: its contact person, or all its staff while it has none on its staff."""
     link = f"/projects/{project.id}"
-    people = [side.contact] if side.contact else staff_users(side.school_id)
-    for person in people:
+    for person in side_recipients(side):
         with_title = {"title": project.title(person.locale), **params}
         notify(person, kind, link=link, **with_title)
 
@@ -285,9 +294,21 @@ def confirm_project(project: Project, user: User) -> None:
         notify_side(project, other, "project_confirmed", school=side.school.name)
 
 
+def may_replace_contact(project: Project, side: ProjectSide, user: User) -> bool:
+    """Finding #13: the side's current contact person or a school coordinator of its school names a new one
+    (while it has none, any of its staff may, as confirming the draft would make them the contact)."""
+    if school_of(project, user) != side.school_id:
+        return False
+    if side.contact_id in (None, user.id):
+        return True
+    return user.id in staff_ids(side.school_id, coordinators_only=True)
+
+
 def replace_contact(project: Project, user: User, new_contact: User) -> None:
     """A school's contact person changes only by naming the replacement (never none)."""
     side = require_staff(project, user)
+    if not may_replace_contact(project, side, user):
+        raise ProjectError(CONTACT_REPLACERS)
     if new_contact.id not in staff_ids(side.school_id):
         raise ProjectError(_l("The contact person must be on your school's staff."), field="contact")
     side.contact_id = new_contact.id
@@ -388,7 +409,20 @@ def save_milestone(project: Project, user: User, milestone: Milestone | None, da
 
 
 def delete_milestone(project: Project, user: User, milestone: Milestone) -> None:
+    """Delete a stage nobody has handed in work for; pupils' work (and its files) is never deleted with it
+    (finding #9)."""
     require_staff(project, user)
     if project.state not in (ProjectState.draft, ProjectState.active):
         raise ProjectError(_l("A completed or cancelled project can no longer be changed."))
+    if milestone_has_submissions(milestone):
+        raise ProjectError(
+            _l("Work has been handed in for this stage, so it cannot be deleted. Change its title or task instead.")
+        )
     project.milestones.remove(milestone)
+
+
+def milestone_has_submissions(milestone: Milestone) -> bool:
+    from ..submissions.models import Submission  # submissions build on projects
+
+    first = sa.select(Submission.id).where(Submission.milestone_id == milestone.id).limit(1)
+    return db.session.scalar(first) is not None

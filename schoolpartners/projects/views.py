@@ -273,6 +273,9 @@ def replace_contact(project_id):
     own = services.school_of(project, user)
     if own is None or project.state not in (ProjectState.draft, ProjectState.active):
         refuse(404)
+    if not services.may_replace_contact(project, project.side_of_school(own), user):
+        flash(str(services.CONTACT_REPLACERS), "danger")
+        return redirect(url_for("projects.show_project", project_id=project_id))
     people = staff_users(own)
     form = ChoiceForm(_("New contact person"), [(u.id, u.display_name) for u in people])
     if form.validate_on_submit():
@@ -335,7 +338,10 @@ def edit_milestone(project_id, milestone_id=None):
         if done is not FAILED:
             flash(_("The stage has been saved."), "success")
             return redirect(url_for("projects.show_project", project_id=project.id))
-    return render_template("projects/milestone_form.html", form=form, project=project, milestone=milestone)
+    deletable = milestone is not None and not services.milestone_has_submissions(milestone)
+    return render_template(
+        "projects/milestone_form.html", form=form, project=project, milestone=milestone, deletable=deletable
+    )
 
 
 @bp.route("/projects/<int:project_id>/milestones/<int:milestone_id>/delete", methods=["POST"])

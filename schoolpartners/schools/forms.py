@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.forms import REQUIRED
 from ..cities.models import City, Country
+from ..domain import clean_name
 from ..extensions import db
 from .models import SchoolStatus, SchoolType, StaffRole, Visibility
 from .options import FORMS, LANGUAGES, TOPICS
@@ -46,9 +47,12 @@ class SchoolForm(FlaskForm):
     name = StringField(
         _l("Official name (in the school's own script)"),
         validators=[DataRequired(REQUIRED), Length(max=200, message=TOO_LONG)],
+        filters=[clean_name],
     )
     name_alt = StringField(
-        _l("Name in Latin or Cyrillic letters (optional)"), validators=[Optional(), Length(max=200, message=TOO_LONG)]
+        _l("Name in Latin or Cyrillic letters (optional)"),
+        validators=[Optional(), Length(max=200, message=TOO_LONG)],
+        filters=[clean_name],
     )
     school_type = SelectField(_l("School type"), validators=[InputRequired(REQUIRED)])
     city_id = SelectField(_l("City"), validators=[InputRequired(REQUIRED)])

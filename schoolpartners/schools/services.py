@@ -100,7 +100,8 @@ def apply_profile(school: School, data: dict, by: User | None = None) -> bool:
     school.topics_mask = TOPICS.mask(data.get("topics", []))
     school.forms_mask = FORMS.mask(data.get("forms", []))
     reverify = (
-        school.status is SchoolStatus.verified
+        school.id is not None  # a school being created is not a change (the demo creates verified ones)
+        and school.status is SchoolStatus.verified
         and before != (school.name, school.name_alt, school.city_id, school.country)
         and not (by is not None and by.is_coordinator)  # the foundation's own correction needs no check
     )

@@ -24,10 +24,12 @@ def show_pool():
     """Adults: ranked suggestions from the adult pool."""
     user = current_user._get_current_object()
     profile = services.profile_of(user)
+    pool_open = adults.may_use_pool(user)  # staff of a verified school only (finding #14)
     return render_template(
         "tandem/adults.html",
         profile=profile,
-        suggestions=adults.suggestions(user, date.today()) if profile and profile.adult_pool else [],
+        pool_open=pool_open,
+        suggestions=adults.suggestions(user, date.today()) if pool_open and profile and profile.adult_pool else [],
         form=ActionForm(),
     )
 

@@ -7,18 +7,36 @@ from datetime import date
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, UserRole
 from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
+from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership
+from ..schools.services import is_verified_staff
 from ..sqltypes import utcnow
 from . import matching, services
 from .models import InvitationState, PairState, TandemInvitation, TandemMember, TandemPair, TandemProfile
 from .presenters import chip_texts
 
 SUGGESTIONS = 10
+POOL_CLOSED = _l("The adult pool is open to the staff of verified schools.")
+
+
+# Staff of a verified school: the pool is for colleagues the foundation knows, not for anyone who registers
+# (finding #14).
+_VERIFIED_STAFF = (
+    sa.select(StaffMembership.user_id)
+    .join(School, School.id == StaffMembership.school_id)
+    .where(StaffMembership.status == MembershipStatus.active, School.status == SchoolStatus.verified)
+)
+
+
+def may_use_pool(user: User) -> bool:
+    """Adults with an active membership in a verified school see, propose and accept adult tandems."""
+    return user.is_authenticated and user.is_active and user.is_staff and is_verified_staff(user)
 
 
 def _pool_profiles() -> list[TandemProfile]:
@@ -26,7 +44,12 @@ def _pool_profiles() -> list[TandemProfile]:
         db.session.scalars(
             sa.select(TandemProfile)
             .join(User, User.id == TandemProfile.user_id)
-            .where(TandemProfile.adult_pool.is_(True), User.role == UserRole.staff, User.is_active.is_(True))
+            .where(
+                TandemProfile.adult_pool.is_(True),
+                User.role == UserRole.staff,
+                User.is_active.is_(True),
+                User.id.in_(_VERIFIED_STAFF),
+            )
             .options(joinedload(TandemProfile.user))
         )
     )
@@ -65,6 +88,8 @@ def _partner_ids(user: User) -> set[int]:
 
 def suggestions(user: User, today: date) -> list[tuple[User, int, list[str]]]:
     """Ranked partners for an adult in the pool: hard rules plus at least one common hour; with chips."""
+    if not may_use_pool(user):
+        return []
     profiles = _pool_profiles()
     own = next((p for p in profiles if p.user_id == user.id), None)
     if own is None or own.learns is None:
@@ -79,6 +104,8 @@ def suggestions(user: User, today: date) -> list[tuple[User, int, list[str]]]:
 
 
 def invite(user: User, other: User, today: date) -> TandemInvitation:
+    if not may_use_pool(user):
+        raise DomainError(POOL_CLOSED)
     if other.id not in {u.id for u, _score, _chips in suggestions(user, today)}:
         raise DomainError(_("This person is not among your suggestions (any more)."))
     invitation = TandemInvitation(from_user_id=user.id, to_user_id=other.id)
@@ -90,12 +117,14 @@ def invite(user: User, other: User, today: date) -> TandemInvitation:
 
 def _in_pool(user: User) -> bool:
     profile = services.profile_of(user)
-    return user.is_active and user.is_staff and profile is not None and profile.adult_pool
+    return profile is not None and profile.adult_pool and may_use_pool(user)
 
 
 def answer(invitation: TandemInvitation, user: User, accept: bool) -> TandemPair | None:
     if invitation.to_user_id != user.id or invitation.state is not InvitationState.pending:
         raise DomainError(_("This invitation is no longer open."))
+    if accept and not may_use_pool(user):
+        raise DomainError(POOL_CLOSED)
     if accept and not _in_pool(invitation.from_user):  # the proposer has left the pool (or the platform) since
         raise DomainError(_("This invitation is no longer open."))
     if accept and invitation.from_user_id in _paired_ids(user):  # both proposed to each other at once

@@ -221,10 +221,11 @@ def test_coordinator_overview_and_csv(client, login, pair, make_user):
     login(make_user("coordinator"))
     html = client.get("/partnerships?lang=en").get_data(as_text=True)
     assert "Gymnasium Nord" in html and "Bremen" in html and "Twer" in html
-    response = client.get("/partnerships.csv?status=active")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert rows[0][0] == "id" and rows[1][3] == "Gymnasium Nord" and rows[1][6] == "Школа № 5"
-    assert len(list(csv.reader(io.StringIO(client.get("/partnerships.csv?status=ended").get_data(as_text=True))))) == 1
+    response = client.get("/partnerships.csv?status=active&lang=en")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][0] == "ID" and rows[1][3] == "Gymnasium Nord" and rows[1][6] == "Школа № 5"
+    ended = client.get("/partnerships.csv?status=ended").get_data(as_text=True)
+    assert len(list(csv.reader(io.StringIO(ended), delimiter=";"))) == 1
 
 
 def test_partners_are_not_suggested_again(client, login, pair):

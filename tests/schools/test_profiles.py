@@ -126,6 +126,10 @@ def test_school_coordinator_edits_the_profile_and_search_follows(client, login, 
     response = client.post(f"/schools/{school.id}/edit", data=profile(new_city, name="Neue Schule"))
     assert response.status_code == 302
     assert school.name == "Neue Schule" and school.city_id == new_city.id
+    assert school.status is SchoolStatus.pending  # a new name is verified again (finding #18)
+    client.post("/logout")
+    login(make_user("coordinator"))
+    client.post(f"/verification/{school.id}", data={"decision": "verified"})
     assert "Neue Schule" in client.get("/schools?q=luebeck").get_data(as_text=True)
     assert "Neue Schule" not in client.get("/schools?q=alte").get_data(as_text=True)
 
