@@ -80,6 +80,25 @@ def init_app(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{count} archived student accounts deleted.")
 
+    @app.cli.command("clean-file-metadata")
+    def clean_file_metadata_command():
+        """Remove names and locations from files stored before uploads were cleaned (Finding #6; idempotent)."""
+        from flask_babel import force_locale
+
+        from .submissions.file_cleaning import clean_stored_files
+
+        report = clean_stored_files(app.config["UPLOAD_DIR"])
+        db.session.commit()
+        click.echo(
+            f"{report.cleaned} files cleaned, {report.images} images already clean, "
+            f"{len(report.missing)} missing, {len(report.failed)} could not be cleaned."
+        )
+        for stored in report.missing:
+            click.echo(f"missing: file {stored.id} ({stored.storage_name})")
+        with force_locale("en"):  # the reasons are the pupils' messages; the operator reads them in English
+            for stored, reason in report.failed:
+                click.echo(f"not cleaned, kept as it is: file {stored.id} ({stored.storage_name}): {reason}")
+
     @app.cli.command("send-mail")
     @click.option("--limit", default=100, show_default=True, help="Messages to try in this run.")
     def send_mail_command(limit):
@@ -89,6 +108,22 @@ def init_app(app: Flask) -> None:
         counts = deliver_due(smtp_send, limit=limit)
         db.session.commit()
         click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+
+    @app.cli.command("reset-mfa")
+    @click.argument("email")
+    def reset_mfa_command(email):
+        """Clear a person's second factor (e.g. the last coordinator lost the phone); logged as a security event."""
+        from .accounts.mfa import reset_by_email
+        from .accounts.services import AccountError
+        from .logs import log_event
+
+        try:
+            user = reset_by_email(email)
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+        log_event("mfa_reset", user_id=user.id, by="cli")
+        click.echo(f"The second factor of {user.login_name} has been reset.")
 
     @app.cli.group()
     def translate():

@@ -1,7 +1,10 @@
-"""Student uploads: types decided by content, images re-encoded without metadata, random names on disk.
+"""Student uploads: types decided by content, metadata removed, random names on disk.
 
 Submissions include photos of minors, so nothing the client claims (file name, Content-Type) is trusted,
 no upload is ever held in memory as a whole, and nothing but our own random names is ever served.
+Every kind accepted here is cleaned by `filemeta` before it is kept (Finding #6, Issue 10 item 3): images
+re-encoded, PDF, Office and OpenDocument files without authors and properties, audio and video without
+tags or recording location; a file that cannot be cleaned is refused.
 """
 
 from __future__ import annotations
@@ -19,21 +22,18 @@ from typing import IO
 
 from flask import Response, abort, send_from_directory
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps
 from werkzeug.datastructures import FileStorage
 
 from .domain import DomainError
+from .filemeta import CleaningError, clean_file
+from .filemeta.images import IMAGE_FORMATS, MAX_PIXELS  # noqa: F401  (still importable from here)
 
 CHUNK_SIZE = 64 * 1024
 MIB = 1024 * 1024
-# Below Pillow's own limit (Image.MAX_IMAGE_PIXELS, left at its default for every other user of Pillow),
-# so an image we accept never triggers its DecompressionBombWarning.
-MAX_PIXELS = 40_000_000
 MAX_NAME_LENGTH = 120
 # A real DOCX/PPTX central directory is a few KiB; a large one is an attempt to exhaust memory,
 # because zipfile builds one object per entry.
 MAX_ZIP_DIRECTORY = 1 * MIB
-JPEG_QUALITY = 88
 
 KINDS = {
     "pdf": "application/pdf",
@@ -47,8 +47,6 @@ KINDS = {
     "m4a": "audio/mp4",
     "mp4": "video/mp4",
 }
-IMAGE_FORMATS = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}
-SAVE_OPTIONS: dict[str, dict] = {"jpg": {"quality": JPEG_QUALITY}, "png": {}, "webp": {"quality": JPEG_QUALITY}}
 # ISO BMFF major brands; an allow-list, so that HEIC/AVIF photos, QuickTime and 3GP are not labelled MP4.
 M4A_BRANDS = {b"M4A ", b"M4B "}
 MP4_BRANDS = {b"isom", b"iso2", b"iso3", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash"}
@@ -58,8 +56,6 @@ STORAGE_NAME = re.compile(rf"[0-9a-f]{{32}}\.(?P<kind>{'|'.join(KINDS)})")
 
 NOT_ALLOWED = _l("This file type is not allowed. Allowed: PDF, ODT, DOCX, PPTX, JPG, PNG, WebP, MP3, M4A, MP4.")
 EMPTY = _l("The file is empty.")
-TOO_MANY_PIXELS = _l("The image is too large (too many pixels).")
-UNREADABLE = _l("The image could not be read.")
 
 
 class UploadError(DomainError):
@@ -76,14 +72,14 @@ class StoredFile:
     original_name: str  # sanitised by safe_name, for display and download only
     kind: str
     mime_type: str
-    size: int  # bytes on disk (after re-encoding for images)
+    size: int  # bytes on disk (after the metadata was removed)
     sha256: str  # of the stored bytes
 
 
 def store_upload(
     file: FileStorage | IO[bytes], original_name: str, upload_dir: str | Path, max_bytes: int
 ) -> StoredFile:
-    """Stream an upload to disk, refuse it unless its content is an allowed type, clean images, and
+    """Stream an upload to disk, refuse it unless its content is an allowed type, remove its metadata, and
     give it a random name; on any refusal nothing stays behind."""
     folder = Path(upload_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,14 +88,17 @@ def store_upload(
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as out:
-            size, sha256 = _copy(stream, out, max_bytes)
+            size, _sha256 = _copy(stream, out, max_bytes)
         if size == 0:
             raise UploadError(EMPTY)
         kind = sniff(temp)
         if kind is None:
             raise UploadError(NOT_ALLOWED)
-        if kind in IMAGE_FORMATS:
-            size, sha256 = _reencode(temp, kind)
+        try:
+            clean_file(temp, kind)
+        except CleaningError as exc:
+            raise UploadError(exc.message) from exc
+        size, sha256 = _digest(temp)
         storage_name = f"{secrets.token_hex(16)}.{kind}"
         os.replace(temp, folder / storage_name)
     finally:
@@ -204,37 +203,10 @@ def _small_zip_directory(path: Path) -> bool:
     return directory_size <= MAX_ZIP_DIRECTORY  # ZIP64 marks this field 0xFFFFFFFF
 
 
-def _reencode(path: Path, kind: str) -> tuple[int, str]:
-    """Decode and save the pixels again: applies the EXIF orientation and drops EXIF (with GPS), XMP,
-    comments, text chunks, further frames and anything hidden after the image data. The ICC profile is
-    kept so that phone photos keep their colours. Returns the new size and SHA-256."""
-    image_format = IMAGE_FORMATS[kind]
-    try:
-        with Image.open(path, formats=[image_format]) as image:
-            if image.width * image.height > MAX_PIXELS:  # checked on the header, before any decoding
-                raise UploadError(TOO_MANY_PIXELS)
-            clean = ImageOps.exif_transpose(image)
-    except UploadError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UploadError(TOO_MANY_PIXELS) from exc
-    except Exception as exc:  # Pillow raises many types for broken data; all mean the same to the user
-        raise UploadError(UNREADABLE) from exc
-    icc_profile = clean.info.get("icc_profile")
-    # Some encoders copy fields such as a JPEG comment from `info`; keep only what the pixels need.
-    clean.info = {key: value for key, value in clean.info.items() if key == "transparency"}
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            clean.save(out, format=image_format, icc_profile=icc_profile, **SAVE_OPTIONS[kind])
-        os.replace(temp_name, path)
-    except Exception as exc:
-        raise UploadError(UNREADABLE) from exc
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
+def _digest(path: Path) -> tuple[int, str]:
     digest = hashlib.sha256()
-    with path.open("rb") as handle_in:
-        while chunk := handle_in.read(CHUNK_SIZE):
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
     return path.stat().st_size, digest.hexdigest()
 
@@ -281,3 +253,23 @@ def delete_stored(upload_dir: str | Path, stored_name: str) -> None:
     if not STORAGE_NAME.fullmatch(stored_name):
         raise ValueError(f"not a stored file name: {stored_name!r}")
     (Path(upload_dir) / stored_name).unlink(missing_ok=True)
+
+
+def clean_stored(upload_dir: str | Path, stored_name: str, kind: str) -> tuple[int, str]:
+    """Remove the metadata of a file stored earlier (Finding #6): the cleaned copy replaces it only once it
+    is complete, so a file that cannot be cleaned stays as it was. Returns the new size and SHA-256."""
+    if not STORAGE_NAME.fullmatch(stored_name):
+        raise ValueError(f"not a stored file name: {stored_name!r}")
+    path = Path(upload_dir) / stored_name
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as out, path.open("rb") as source:
+            while chunk := source.read(CHUNK_SIZE):
+                out.write(chunk)
+        clean_file(temp, kind)
+        size, sha256 = _digest(temp)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return size, sha256

@@ -11,6 +11,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import User
 from ..actions import FAILED, run_action, run_form_action
 from ..certificates import certificate_pdf
+from ..classes.models import ConsentScope
+from ..classes.services import consent_marks, lacking_consent
 from ..extensions import db
 from ..forms import ActionForm
 from ..pagination import Page, page_number
@@ -19,6 +21,7 @@ from ..projects import services as projects
 from ..projects.models import Project, ProjectSide, ProjectState
 from ..projects.views import get_project_or_404
 from ..schools.models import School
+from ..submissions.file_names import file_name
 from ..submissions.models import Submission, SubmissionFile, SubmissionVersion
 from ..submissions.services import authors, upload_dir
 from ..uploads import send_stored
@@ -52,7 +55,9 @@ def showcased_works(project: Project) -> list[tuple[Submission, SubmissionVersio
         sa.select(Submission)
         .where(Submission.project_id == project.id, Submission.showcased.is_(True))
         .options(
-            selectinload(Submission.versions).selectinload(SubmissionVersion.files), joinedload(Submission.milestone)
+            selectinload(Submission.versions).selectinload(SubmissionVersion.files),
+            selectinload(Submission.versions).joinedload(SubmissionVersion.author),
+            joinedload(Submission.milestone),
         )
         .order_by(Submission.id)
     ).all()
@@ -97,11 +102,16 @@ def show_entry(project_id):
         sa.select(Recognition).where(Recognition.project_id == project.id).order_by(Recognition.awarded_at.desc())
     ).all()
     user = current_user._get_current_object()
+    works = showcased_works(project)
     return render_template(
         "showcase/show.html",
         project=project,
         entry=entry,
-        works=showcased_works(project),
+        works=works,
+        # Finding #6: the public never sees the name a file was uploaded with (often the pupil's full name).
+        file_names={
+            f.id: file_name(None, project, work, version, f) for work, version, *_rest in works for f in version.files
+        },
         recognitions=recognitions,
         award_form=AwardForm() if user.is_authenticated and user.is_coordinator else None,
         form=ActionForm(),
@@ -124,7 +134,8 @@ def download_work(project_id, file_id):
     stored, work = found
     if not services.may_publish(work) or work.versions[-1].id != stored.version_id:
         abort(404)
-    return send_stored(upload_dir(), stored.storage_name, stored.original_name, stored.mime_type)
+    name = file_name(None, project, work, work.versions[-1], stored)  # Finding #6: a neutral name
+    return send_stored(upload_dir(), stored.storage_name, name, stored.mime_type)
 
 
 @bp.route("/projects/<int:project_id>/showcase", methods=["GET", "POST"])
@@ -142,6 +153,11 @@ def edit_entry(project_id):
         .options(joinedload(Submission.milestone), joinedload(Submission.student), joinedload(Submission.team))
         .order_by(Submission.milestone_id, Submission.id)
     ).all()
+    # Finding #8: the partner school does not see the own work of a student without consent to taking part; their
+    # own teachers see it marked "consent missing".
+    students = [s.student for s in submissions if s.student is not None]
+    hidden, lacking = consent_marks(user, students, ConsentScope.participation)
+    submissions = [s for s in submissions if s.student_id not in hidden]
     allowed = {s.id for s in submissions if services.may_publish(s)}
     form = ShowcaseForm(
         [(s.id, s) for s in submissions if s.id in allowed], obj=entry if request.method == "GET" else None
@@ -164,7 +180,13 @@ def edit_entry(project_id):
             flash(_("Saved. The partner school's contact person is asked to agree to the publication."), "success")
             return redirect(url_for("projects.show_project", project_id=project.id))
     return render_template(
-        "showcase/edit.html", project=project, entry=entry, form=form, submissions=submissions, allowed=allowed
+        "showcase/edit.html",
+        project=project,
+        entry=entry,
+        form=form,
+        submissions=submissions,
+        allowed=allowed,
+        lacking=lacking,
     )
 
 
@@ -218,8 +240,12 @@ def list_certificates(project_id):
         project.state is not ProjectState.completed
     ):
         refuse(404)
-    students, teachers = services.participants(project)
-    return render_template("showcase/certificates.html", project=project, students=students, teachers=teachers)
+    user = current_user._get_current_object()
+    students, teachers = services.participants(project, user)  # Finding #8
+    lacking = lacking_consent(students, ConsentScope.participation)
+    return render_template(
+        "showcase/certificates.html", project=project, students=students, teachers=teachers, lacking=lacking
+    )
 
 
 @bp.route("/projects/<int:project_id>/certificate")
@@ -237,7 +263,7 @@ def certificate(project_id, user_id=None):
     if project.state is not ProjectState.completed:
         abort(404)
     try:
-        data = services.certificate_for(project, person)
+        data = services.certificate_for(project, person, viewer=None if person is user else user)
     except services.ShowcaseError:
         abort(404)
     response = make_response(certificate_pdf(data))

@@ -96,6 +96,8 @@ class SubmissionFile(db.Model):
     mime_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    # Set when the stored bytes were cleaned (at upload; for older files by `flask clean-file-metadata`).
+    metadata_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Feedback(db.Model):

@@ -53,7 +53,10 @@ def test_project_from_template_to_certificate(page, tmp_path):
     page.locator("main h3 a").first.click()
     check_accessibility(page)
     work = tmp_path / "Интервью с очевидцем.pdf"
-    work.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    work.write_bytes(  # a PDF with one page: stored PDFs are opened and rewritten without metadata (Finding #6)
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    )
     page.locator("#text").fill("Мы поговорили с бабушкой Анны о 1990-х годах.")
     page.locator("#files").set_input_files(str(work))
     page.get_by_role("button", name="Сдать", exact=True).click()

@@ -19,7 +19,11 @@ from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission, SubmissionFile, SubmissionStatus
 from tests.factories import as_user
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A PDF with one page: every stored PDF is opened and rewritten without metadata (Finding #6).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 @pytest.fixture
@@ -182,7 +186,8 @@ def test_files_are_served_only_to_those_allowed(app, duo, running, make_user, ma
     stored = submission.versions[0].files[0]
     url = f"/submissions/{submission.id}/files/{stored.id}"
     response = as_user(app, duo["ru_teacher"]).get(url)
-    assert response.status_code == 200 and response.data == PDF
+    with open(os.path.join(app.config["UPLOAD_DIR"], stored.storage_name), "rb") as handle:
+        assert response.status_code == 200 and response.data == handle.read()  # the stored, cleaned bytes
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Content-Disposition"].startswith("attachment")
     response.close()
@@ -253,8 +258,9 @@ def test_export_holds_the_work_and_purging_removes_it_from_disk(app, duo, runnin
     response.close()
     data = json.loads(archive.read("data.json"))
     assert data["submissions"][0]["versions"][0]["text"] == "Mein Text"
-    name = data["submissions"][0]["versions"][0]["files"][0]
-    assert name.endswith("Plakat über Köln.pdf") and archive.read(name) == PDF
+    name = data["submissions"][0]["versions"][0]["files"][0]["path"]
+    with open(os.path.join(app.config["UPLOAD_DIR"], stored.storage_name), "rb") as handle:
+        assert name.endswith("Plakat über Köln.pdf") and archive.read(name) == handle.read()
 
     classes.archive_student(student)
     db.session.flush()

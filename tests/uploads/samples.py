@@ -5,6 +5,9 @@ import struct
 import zipfile
 import zlib
 
+import av
+import numpy
+import pikepdf
 from PIL import ExifTags, Image
 from PIL.PngImagePlugin import PngInfo
 
@@ -59,7 +62,16 @@ def png_bomb(side: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", data) + png_chunk(b"IEND", b"")
 
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+def pdf() -> bytes:
+    """A one-page PDF as a PDF writer makes it (every stored PDF is rewritten, so it must be a real one)."""
+    out = io.BytesIO()
+    with pikepdf.new() as document:
+        document.add_blank_page()
+        document.save(out, deterministic_id=True)
+    return out.getvalue()
+
+
+PDF = pdf()
 
 
 def archive(entries: dict[str, bytes]) -> bytes:
@@ -72,7 +84,8 @@ def archive(entries: dict[str, bytes]) -> bytes:
 
 
 def odf(mimetype: str = "application/vnd.oasis.opendocument.text") -> bytes:
-    return archive({"mimetype": mimetype.encode(), "content.xml": b"<office:document-content/>"})
+    content = b'<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>'
+    return archive({"mimetype": mimetype.encode(), "content.xml": content})
 
 
 ODT = odf()
@@ -97,6 +110,39 @@ MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x0a" + bytes(10) + MP3_FRAME  # ID3v2.3 tag 
 
 
 def iso_bmff(brand: bytes) -> bytes:
-    ftyp = b"ftyp" + brand + b"\0\0\0\0" + brand + b"isom"
-    mdat = b"mdat" + bytes(32)
-    return struct.pack(">I", len(ftyp) + 4) + ftyp + struct.pack(">I", len(mdat) + 4) + mdat
+    """A real, tiny MP4 (video) or M4A (audio, for the M4A brands) with `brand` as its major brand."""
+    data = m4a() if brand.startswith(b"M4") else mp4()
+    assert data[4:8] == b"ftyp"
+    return data[:8] + brand + data[12:]
+
+
+def mp4(metadata: dict[str, str] | None = None, movflags: str = "") -> bytes:
+    """Three frames of 32×32 MPEG-4 video and a little AAC audio, made with FFmpeg (PyAV)."""
+    out = io.BytesIO()
+    options = {"movflags": movflags} if movflags else {}
+    with av.open(out, "w", format="mp4", options=options) as container:
+        container.metadata.update(metadata or {})
+        video = container.add_stream("mpeg4", rate=5)
+        video.width, video.height, video.pix_fmt = 32, 32, "yuv420p"
+        audio = container.add_stream("aac", rate=8000)
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(numpy.full((32, 32, 3), 40 * i, numpy.uint8), format="rgb24")
+            container.mux(video.encode(frame))
+        container.mux(video.encode())
+        _encode_audio(container, audio)
+    return out.getvalue()
+
+
+def m4a() -> bytes:
+    out = io.BytesIO()
+    with av.open(out, "w", format="ipod") as container:
+        _encode_audio(container, container.add_stream("aac", rate=8000))
+    return out.getvalue()
+
+
+def _encode_audio(container, audio) -> None:
+    for i in range(4):
+        frame = av.AudioFrame.from_ndarray(numpy.zeros((1, 1024), numpy.float32), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 8000, i * 1024
+        container.mux(audio.encode(frame))
+    container.mux(audio.encode())

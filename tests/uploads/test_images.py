@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import ExifTags, Image, ImageCms, ImageFile
 
-from schoolpartners import uploads
+from schoolpartners import filemeta, uploads
 from schoolpartners.uploads import MIB, UploadError, store_upload
 
 from . import samples
@@ -87,7 +87,7 @@ def test_decompression_bombs_are_refused(tmp_path, side):
 
 def test_pixel_cap_is_checked_before_decoding(tmp_path, monkeypatch):
     data = samples.image("PNG", size=(16, 8))
-    monkeypatch.setattr(uploads, "MAX_PIXELS", 16 * 8 - 1)
+    monkeypatch.setattr(filemeta.images, "MAX_PIXELS", 16 * 8 - 1)
     monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded an image over the cap"))
     with pytest.raises(UploadError, match="too many pixels"):
         store_upload(io.BytesIO(data), "a.png", tmp_path, MIB)
