@@ -73,7 +73,7 @@ def test_setup_shows_a_local_qr_code_and_the_key_and_needs_a_valid_code(client, 
     user = make_user("teacher", locale="en")
     login(user)
     page = client.get("/account/mfa/setup").get_data(as_text=True)
-    assert 'src="data:image/svg+xml;base64,' in page
+    assert 'src="data:image/svg+xml;charset=utf-8,%3Csvg%20xmlns' in page
     assert "googleapis" not in page and "chart" not in page
     secret = re.search(r'id="mfa-secret"[^>]*>([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
     assert len(secret) == 32
@@ -310,10 +310,11 @@ def test_teacher_removes_own_second_factor_with_password_and_code(client, enroll
     mfa._new_recovery_codes(user)
     _log_in(client, user, user.totp.now())
     step = db.session.get(User, user.id).mfa_last_step
-    wrong = client.post("/account/mfa/remove", data={"current": "not the password", "code": user.totp.at((step + 1) * 30)})
+    next_code = user.totp.at((step + 1) * 30)
+    wrong = client.post("/account/mfa/remove", data={"current": "not the password", "code": next_code})
     assert "Your current password is not correct." in wrong.get_data(as_text=True)
     assert db.session.get(User, user.id).mfa_enabled
-    client.post("/account/mfa/remove", data={"current": PASSWORD, "code": user.totp.at((step + 1) * 30)})
+    client.post("/account/mfa/remove", data={"current": PASSWORD, "code": next_code})
     user = db.session.get(User, user.id)
     assert not user.mfa_enabled and user.mfa_secret is None
     assert mfa.recovery_codes_left(user) == 0
@@ -333,7 +334,9 @@ def test_required_user_cannot_remove_it(client, enrolled, required):
     assert "Turn off the second factor" not in client.get("/account/mfa").get_data(as_text=True)
 
 
-def test_school_coordinator_resets_a_staff_members_second_factor(client, login, make_user, make_school, enrolled, caplog):
+def test_school_coordinator_resets_a_staff_members_second_factor(
+    client, login, make_user, make_school, enrolled, caplog
+):
     """Item 5: a school coordinator resets a colleague's second factor from the staff page; logged and emailed."""
     school = make_school()
     coordinator = make_user("school_coordinator", school=school, locale="en", display_name="Dr. Jens Albers")
@@ -386,3 +389,30 @@ def test_cli_reset_mfa_rescues_the_last_coordinator(runner, enrolled, caplog):
     assert '"event": "mfa_reset"' in caplog.text and '"by": "cli"' in caplog.text
     assert len(_mails(coordinator, "Second factor reset")) == 1
     assert runner.invoke(args=["reset-mfa", "nobody@example.org"]).exit_code != 0
+
+
+def test_second_step_is_limited_per_client_address_too(client, enrolled, app, monkeypatch):
+    """Item 5: wrong codes for several accounts from one address run into the per-address limit."""
+    monkeypatch.setitem(app.config, "LOGIN_LIMIT_PER_IP", "3 per 15 minutes")
+    first, second = enrolled(), enrolled()
+    for user in (first, first):
+        _password_step(client, user)
+        assert client.post("/login/verify", data={"code": _wrong(user)}).status_code == 401
+    _password_step(client, second)
+    assert client.post("/login/verify", data={"code": _wrong(second)}).status_code == 401
+    limited = client.post("/login/verify", data={"code": second.totp.now()})
+    assert limited.status_code == 429 and client.get("/dashboard").status_code == 302
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, enrolled):
+    """Item 5: new recovery codes (confirmed with a code) are shown once and the old ones stop working."""
+    user = enrolled()
+    old = mfa._new_recovery_codes(user)
+    _log_in(client, user, user.totp.now())
+    step = db.session.get(User, user.id).mfa_last_step
+    page = client.post("/account/mfa/recovery-codes", data={"renew-code": user.totp.at((step + 1) * 30)})
+    new = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", page.get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    _logout(client)
+    assert _log_in(client, user, old[0]).status_code == 401
+    assert _log_in(client, user, new[0]).status_code == 302

@@ -51,7 +51,8 @@ def browser():
 
 
 @pytest.fixture(scope="session")
-def live_server():
+def live_app():
+    """The app behind the live server (journeys may add data to it or switch a setting on for one test)."""
     folder = Path(tempfile.mkdtemp(prefix="sp-e2e-"))
 
     class E2EConfig(TestConfig):
@@ -65,16 +66,21 @@ def live_server():
         load_twin_cities()
         seed_demo()
         db.session.commit()
+    yield app
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server = make_server("127.0.0.1", port, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     thread.join(timeout=5)
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

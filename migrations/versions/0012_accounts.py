@@ -1,7 +1,7 @@
 """accounts
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04 16:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0013"
-down_revision = "0012"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
