@@ -203,7 +203,8 @@ def _add_students(classes: list[SchoolClass], count: int, rng: random.Random) ->
                 "role": UserRole.student,
                 "username": username,
                 "username_key": fold(username),
-                "display_name": f"{rng.choice(FIRST_NAMES[lang])} {rng.choice(LAST_NAMES[lang])}",
+                # The mapped column behind the display_name property (a bulk insert takes mapped attributes).
+                "_display_name": f"{rng.choice(FIRST_NAMES[lang])} {rng.choice(LAST_NAMES[lang])}",
                 "password_hash": password_hash,
                 "locale": lang,
                 "timezone": TIMEZONES[lang],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, make_response, redirect, render_template, send_file, session, url_for
+from flask import Response, abort, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import access
+from ..privacy.forms import DeleteStudentForm
 from . import services
 from .forms import ChoiceForm, ConsentForm, StudentsForm
 from .models import ParentalConsent, SchoolClass
@@ -161,17 +162,33 @@ def restore_student(class_id, student_id):
 @bp.route("/classes/<int:class_id>/students/<int:student_id>/export")
 @access("staff")
 def export_student(class_id, student_id):
-    """The student's data as a zip, e.g. to hand over when they leave."""
+    """Everything held about the student as a zip, for the family or when they leave (Finding #21)."""
     school_class = get_class_or_404(class_id, "manage")
     student = get_student_or_404(school_class, student_id)
-    response = send_file(
-        services.export_student(student),
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=f"student-{student.id}.zip",
+    from ..privacy.export import zip_response  # privacy builds on classes, tandem and work
+
+    return zip_response(services.export_student(student), f"student-{student.id}.zip")
+
+
+@bp.route("/classes/<int:class_id>/students/<int:student_id>/delete", methods=["GET", "POST"])
+@access("staff")
+def delete_student(class_id, student_id):
+    """Delete the student and everything they wrote, on the family's request: confirmed, then recorded."""
+    from ..privacy import erase  # privacy builds on classes, tandem and work
+
+    school_class = get_class_or_404(class_id, "manage")
+    student = get_student_or_404(school_class, student_id)
+    form = DeleteStudentForm()
+    if form.validate_on_submit():
+        name = student.display_name
+        erase.delete_on_request(student, current_user._get_current_object())
+        db.session.commit()
+        flash(_("The account of %(name)s and everything this student wrote have been deleted.", name=name), "success")
+        return redirect(url_for("classes.show_class", class_id=class_id))
+    summary = erase.erasure_summary(student)
+    return render_template(
+        "classes/delete_student.html", school_class=school_class, student=student, summary=summary, form=form
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.route("/classes/<int:class_id>/students/<int:student_id>/consent", methods=["POST"])

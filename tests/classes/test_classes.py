@@ -175,7 +175,7 @@ def test_move_archive_restore_and_export(client, login, make_user, make_class):
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     response.close()
     data = json.loads(archive.read("data.json"))
-    assert data["display_name"] == "Lena Schmidt" and data["classes"][0]["name"] == "10a"
+    assert data["profile"]["display_name"] == "Lena Schmidt" and data["classes"][0]["name"] == "10a"
     client.post(f"{base}/restore")
     assert student.archived_at is None and student.is_active
 

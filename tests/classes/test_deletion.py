@@ -1,0 +1,107 @@
+"""Deleting a pupil: the retention purge and the family's request leave none of the pupil's words or files
+(Finding #7, Issue 10 item 6)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from schoolpartners.accounts.models import User
+from schoolpartners.classes import services
+from schoolpartners.extensions import db
+from schoolpartners.notifications.models import Notification
+from schoolpartners.projects.models import Comment, Post
+from schoolpartners.sqltypes import utcnow
+from schoolpartners.submissions.models import Submission, SubmissionVersion
+from schoolpartners.tandem.models import SessionNote, TandemMessage, VocabularyEntry
+from tests.classes.family import MARK, build, texts_holding
+from tests.factories import as_user
+
+
+def test_the_retention_purge_leaves_no_text_of_the_pupil_and_no_files(app, make_school, make_user):
+    """Finding #7: `flask purge-archived` deleted the account but left the pupil's tandem messages, posts,
+    comments, vocabulary and session logs readable to the partner (only unlinked)."""
+    w = build(app, make_school, make_user)
+    assert len(texts_holding(MARK)) > 10
+    lena_id = w["lena"].id
+    with app.test_request_context():  # tandem links in the partner's notification
+        services.archive_student(w["lena"])
+    db.session.flush()
+    later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
+    assert services.purge_archived(now=later) == 1
+
+    assert texts_holding(MARK) == []
+    assert all(not path.exists() for path in w["files"])
+    assert db.session.get(User, lena_id) is None
+    # The partner's side stays coherent: his messages, notes, words, post, comment and team version.
+    messages = db.session.execute(sa.select(TandemMessage.author_id, TandemMessage.body)).all()
+    assert sorted(messages, key=str) == sorted([(None, ""), (w["ivan"].id, "Привет, я Иван 0")], key=str)
+    assert db.session.scalars(sa.select(SessionNote.learned)).all() == ["Wort Apfel"]
+    assert db.session.scalars(sa.select(VocabularyEntry.word)).all() == ["Apfel"]
+    assert sorted(db.session.scalars(sa.select(Post.body))) == ["", "Пост Ивана"]  # hers, answered: blank
+    assert db.session.scalars(sa.select(Comment.body)).all() == ["Ответ Ивана"]
+    assert db.session.scalars(sa.select(SubmissionVersion.text)).all() == ["Часть Ивана"]
+    assert w["ivan_file"].exists()
+    assert db.session.scalars(sa.select(Submission.team_id)).all() == [w["team_work"].team_id]
+
+
+def test_the_purge_command_erases_too(app, runner, make_school, make_user, monkeypatch):
+    """Finding #7: the daily command runs the same erasure."""
+    w = build(app, make_school, make_user)
+    with app.test_request_context():
+        services.archive_student(w["lena"])
+    w["lena"].archived_at = utcnow() - timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
+    db.session.flush()
+    monkeypatch.setattr(db.session, "commit", db.session.flush)  # stay inside the test's transaction
+    result = runner.invoke(args=["purge-archived"])
+    assert "1 archived student accounts deleted." in result.output
+    assert texts_holding(MARK) == [] and all(not path.exists() for path in w["files"])
+
+
+def test_a_teacher_deletes_on_the_familys_request_after_a_confirmation_and_it_is_recorded(app, make_school, make_user):
+    """Issue 10 item 6: the confirmation page names what goes; nothing happens without the tick; afterwards
+    the pupil's words and files are gone and a record says who asked and when, without the name."""
+    from schoolpartners.privacy.models import DeletionReason, DeletionRecord
+
+    w = build(app, make_school, make_user)
+    teacher = as_user(app, w["de_teacher"])
+    lena_id = w["lena"].id
+    url = f"/classes/{w['de_class'].id}/students/{lena_id}/delete"
+    page = teacher.get(url).get_data(as_text=True)
+    assert "1 tandem message" in page and "2 posts" in page and "2 comments" in page and "2 stored files" in page
+    assert teacher.post(url, data={}).status_code == 200
+    assert db.session.get(User, lena_id) is not None and len(texts_holding(MARK)) > 10
+
+    response = teacher.post(url, data={"confirm": "y"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/classes/{w['de_class'].id}")
+    assert db.session.get(User, lena_id) is None
+    assert texts_holding(MARK) == [] and all(not path.exists() for path in w["files"])
+    (record,) = db.session.scalars(sa.select(DeletionRecord)).all()
+    assert (record.student_id, record.requested_by_id, record.reason) == (
+        lena_id,
+        w["de_teacher"].id,
+        DeletionReason.family_request,
+    )
+    assert record.created_at is not None and record.school_id == w["de"].id
+    # Her partner was told that she left, without her name.
+    assert (
+        db.session.scalar(sa.select(Notification.kind).where(Notification.user_id == w["ivan"].id))
+        == "tandem_partner_left"
+    )
+
+
+def test_a_school_coordinator_may_delete_but_no_teacher_of_another_class_or_school(app, make_school, make_user):
+    """Issue 10 item 6: the pupil's teacher or school coordinator asks; others get 404 and nothing changes."""
+    w = build(app, make_school, make_user)
+    url = f"/classes/{w['de_class'].id}/students/{w['lena'].id}/delete"
+    for outsider in (w["ru_teacher"], make_user("teacher", school=w["de"])):
+        client = as_user(app, outsider)
+        assert client.get(url).status_code == 404
+        assert client.post(url, data={"confirm": "y"}).status_code == 404
+    assert as_user(app, w["ivan"]).post(url, data={"confirm": "y"}).status_code == 403
+    assert db.session.get(User, w["lena"].id) is not None and len(texts_holding(MARK)) > 10
+
+    coordinator = as_user(app, make_user("school_coordinator", school=w["de"]))
+    assert coordinator.post(url, data={"confirm": "y"}).status_code == 302
+    assert texts_holding(MARK) == []
