@@ -5,19 +5,15 @@ Services never commit; the views do, once.
 
 from __future__ import annotations
 
-import json
 import secrets
-import tempfile
-import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import date
 from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User, UserRole, fold
 from ..accounts.services import hash_password, revoke_sessions
@@ -26,9 +22,9 @@ from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
 from ..partnerships.models import Partnership, PartnershipStatus
-from ..schools.models import MembershipStatus, School, StaffRole
+from ..schools.models import MembershipStatus, School, StaffMembership, StaffRole
 from ..search import latin
-from ..signals import student_archived
+from ..signals import consent_withdrawn, student_archived
 from ..sqltypes import utcnow
 from .models import (
     ClassMembership,
@@ -243,98 +239,18 @@ def restore_student(student: User) -> None:
 
 
 def purge_archived(now=None) -> int:
-    """Delete the accounts archived longer ago than STUDENT_RETENTION_DAYS, with their own work and files;
-    returns how many. Team work stays with the team's other members."""
-    from ..submissions.models import Submission, SubmissionFile, SubmissionVersion  # work builds on classes
-    from ..uploads import delete_stored
+    """Erase the pupils archived longer than STUDENT_RETENTION_DAYS, everything they wrote included
+    (Finding #7; see privacy/erase.py); returns how many."""
+    from ..privacy.erase import purge_archived as purge  # privacy builds on classes, tandem, work
 
-    cutoff = (now or utcnow()) - timedelta(days=current_app.config["STUDENT_RETENTION_DAYS"])
-    students = db.session.scalars(
-        sa.select(User).where(User.role == UserRole.student, User.archived_at.is_not(None), User.archived_at < cutoff)
-    ).all()
-    for student in students:
-        files = db.session.scalars(
-            sa.select(SubmissionFile.storage_name)
-            .join(SubmissionVersion, SubmissionVersion.id == SubmissionFile.version_id)
-            .join(Submission, Submission.id == SubmissionVersion.submission_id)
-            .where(Submission.student_id == student.id)
-        ).all()
-        db.session.execute(sa.delete(Submission).where(Submission.student_id == student.id))
-        db.session.execute(sa.delete(ClassMembership).where(ClassMembership.student_id == student.id))
-        db.session.execute(sa.delete(ParentalConsent).where(ParentalConsent.student_id == student.id))
-        db.session.delete(student)
-        for name in files:  # after the rows: a failed transaction leaves files, never rows without files
-            delete_stored(current_app.config["UPLOAD_DIR"], name)
-    db.session.flush()
-    return len(students)
+    return purge(now)
 
 
 def export_student(student: User) -> IO[bytes]:
-    """A zip with the student's data as JSON and their submissions (text and files of every version)."""
-    from ..submissions.models import Submission, SubmissionVersion  # work builds on classes
-    from ..submissions.services import team_submission_ids
+    """A zip of everything held about the pupil (Finding #21; see privacy/export.py)."""
+    from ..privacy.export import export_zip  # privacy builds on classes, tandem, work
 
-    classes = db.session.scalars(
-        sa.select(SchoolClass)
-        .join(ClassMembership)
-        .where(ClassMembership.student_id == student.id)
-        .options(selectinload(SchoolClass.teacher_links))
-    ).all()
-    consents = db.session.scalars(sa.select(ParentalConsent).where(ParentalConsent.student_id == student.id)).all()
-    works = db.session.scalars(
-        sa.select(Submission)
-        .where(sa.or_(Submission.student_id == student.id, Submission.id.in_(team_submission_ids(student))))
-        .options(selectinload(Submission.versions).selectinload(SubmissionVersion.files))
-        .order_by(Submission.id)
-    ).all()
-    data = {
-        "display_name": student.display_name,
-        "username": student.username,
-        "birth_year": student.birth_year,
-        "birth_month": student.birth_month,
-        "school": student.school.name if student.school else None,
-        "created_at": student.created_at.isoformat(),
-        "archived_at": student.archived_at.isoformat() if student.archived_at else None,
-        "classes": [{"name": c.name, "school_year": c.school_year, "subject": c.subject} for c in classes],
-        "consents": [
-            {
-                "scope": c.scope.value,
-                "recorded_at": c.recorded_at.isoformat(),
-                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-                "note": c.note,
-            }
-            for c in consents
-        ],
-        "submissions": [
-            {
-                "stage": work.milestone.title_de or work.milestone.title_ru,
-                "status": work.status.value,
-                "versions": [
-                    {
-                        "number": v.number,
-                        "handed_in_at": v.created_at.isoformat(),
-                        "late": v.late,
-                        "text": v.text,
-                        "files": [f"submissions/{work.id}/{v.number}/{f.original_name}" for f in v.files],
-                    }
-                    for v in work.versions
-                ],
-            }
-            for work in works
-        ],
-    }
-    folder = Path(current_app.config["UPLOAD_DIR"])
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115  returned open, closed by Flask
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2))
-        for work in works:
-            for version in work.versions:
-                for stored in version.files:
-                    path = folder / stored.storage_name
-                    if path.is_file():  # files are read from disk in chunks by zipfile
-                        archive.write(path, f"submissions/{work.id}/{version.number}/{stored.original_name}")
-    output.seek(0)
-    return output
+    return export_zip(student)
 
 
 # --- parental consent ----------------------------------------------------------------------------------
@@ -373,6 +289,41 @@ def may(student: User, scope: ConsentScope, today: date | None = None) -> bool:
     return not needs_consent(student, today) or scope in active_consents(student)
 
 
+def lacking_consent(students: Iterable[User], scope: ConsentScope, today: date | None = None) -> set[int]:
+    """Ids of the students who need the scope's consent and lack it: `may` for a whole list (one query for the
+    consents; schools come from the session)."""
+    young = [s for s in students if s.is_student and needs_consent(s, today)]
+    found = consents_of([s.id for s in young])
+    return {s.id for s in young if scope not in found[s.id]}
+
+
+def own_school_ids(viewer: User) -> set[int]:
+    """The schools where the viewer is confirmed staff (none for pupils and visitors)."""
+    if not viewer.is_authenticated or not viewer.is_staff:
+        return set()
+    return {m.school_id for m in viewer.memberships if m.status is MembershipStatus.active}
+
+
+def consent_marks(
+    viewer: User, students: Iterable[User], scope: ConsentScope, today: date | None = None
+) -> tuple[set[int], set[int]]:
+    """(hidden, marked) ids among the students lacking the scope's consent: hidden from everyone but the staff of
+    their own school, who see them marked "consent missing" (Finding #1, Finding #8: minors are exposed only
+    with their parents' consent)."""
+    students = list(students)
+    lacking = lacking_consent(students, scope, today)
+    if not lacking:
+        return set(), set()
+    own = own_school_ids(viewer)
+    hidden = {s.id for s in students if s.id in lacking and s.school_id not in own}
+    return hidden, lacking - hidden
+
+
+def hidden_from(viewer: User, students: Iterable[User], scope: ConsentScope, today: date | None = None) -> set[int]:
+    """Ids of the students lacking the scope's consent whom `viewer` must not see (see consent_marks)."""
+    return consent_marks(viewer, students, scope, today)[0]
+
+
 def record_consent(student: User, by: User, scopes: list[ConsentScope], note: str) -> None:
     if not scopes:
         raise ClassError(_l("Choose at least one scope."), field="scopes")
@@ -387,6 +338,11 @@ def withdraw_consent(consent: ParentalConsent, by: User) -> None:
         raise ClassError(_l("This consent was already withdrawn."))
     consent.withdrawn_at = utcnow()
     consent.withdrawn_by_id = by.id
+    db.session.flush()
+    student = db.session.get(User, consent.student_id)
+    if student is not None and not may(student, consent.scope):
+        # Tandem pauses the pairs, projects take the student out of mixed teams (Finding #1, Issue 10 item 2).
+        consent_withdrawn.send(student, scope=consent.scope, by=by)
 
 
 # --- class partnerships --------------------------------------------------------------------------------
@@ -435,7 +391,7 @@ def propose_class_partnership(own: SchoolClass, other: SchoolClass, by: User) ->
     )
     db.session.add(link)
     db.session.flush()
-    for teacher in other.teachers:
+    for teacher in current_teachers_of(other):
         notify(
             teacher,
             "class_partnership_proposed",
@@ -447,13 +403,28 @@ def propose_class_partnership(own: SchoolClass, other: SchoolClass, by: User) ->
     return link
 
 
+def current_teachers_of(school_class: SchoolClass) -> list[User]:
+    """The class's teachers still on its school's active staff, by name: a teacher removed from the staff hears
+    nothing more about the class (finding #17)."""
+    active = set(
+        db.session.scalars(
+            sa.select(StaffMembership.user_id).where(
+                StaffMembership.school_id == school_class.school_id,
+                StaffMembership.status == MembershipStatus.active,
+                StaffMembership.user_id.in_([link.user_id for link in school_class.teacher_links]),
+            )
+        )
+    )
+    return [teacher for teacher in school_class.teachers if teacher.id in active]
+
+
 def confirm_class_partnership(link: ClassPartnership, by: User, own: SchoolClass) -> None:
     if link.state is not ClassPartnershipState.proposed or own.id == link.proposed_from_id:
         raise ClassError(_l("Only a teacher of the other class can confirm this proposal."))
     link.state = ClassPartnershipState.active
     link.confirmed_by_id, link.confirmed_at = by.id, utcnow()
     other = link.other(own)
-    for teacher in other.teachers:
+    for teacher in current_teachers_of(other):
         notify(teacher, "class_partnership_confirmed", link=f"/classes/{other.id}", name=own.name, own=other.name)
 
 
@@ -463,5 +434,5 @@ def end_class_partnership(link: ClassPartnership, by: User, own: SchoolClass) ->
     link.state = ClassPartnershipState.ended
     link.ended_at = utcnow()
     other = link.other(own)
-    for teacher in other.teachers:
+    for teacher in current_teachers_of(other):
         notify(teacher, "class_partnership_ended", link=f"/classes/{other.id}", name=own.name, own=other.name)

@@ -31,7 +31,7 @@ from ..accounts.forms import REQUIRED
 from ..accounts.models import User
 from ..actions import FAILED, run_action, run_form_action
 from ..classes.models import ClassMembership, ClassTeacher, ConsentScope, SchoolClass
-from ..classes.services import may
+from ..classes.services import consent_marks, hidden_from, may
 from ..domain import DomainError
 from ..extensions import db
 from ..forms import ActionForm
@@ -107,19 +107,24 @@ def project_teachers(project_id: int) -> list[tuple[User, int]]:
     return [(user, school_id) for user, school_id in rows]
 
 
-def project_students(project: Project) -> list[User]:
-    """The current students of the project's classes, by name (one query)."""
+def project_students(project: Project, viewer: User | None = None) -> list[User]:
+    """The current students of the project's classes, by name (one query); with a `viewer`, without those who lack
+    the parents' consent to taking part, except for their own school's staff (Finding #8)."""
     class_ids = [link.class_id for link in project.class_links]
     if not class_ids:
         return []
     in_classes = sa.select(ClassMembership.student_id).where(ClassMembership.class_id.in_(class_ids))
-    return list(
+    students = list(
         db.session.scalars(
             sa.select(User)
             .where(User.id.in_(in_classes), User.archived_at.is_(None), User.is_active.is_(True))
             .order_by(User.display_name, User.id)
         )
     )
+    if viewer is None:
+        return students
+    hidden = hidden_from(viewer, students, ConsentScope.participation)
+    return [s for s in students if s.id not in hidden]
 
 
 @dataclass
@@ -127,20 +132,26 @@ class SchoolMembers:
     side: ProjectSide
     teachers: list[User]
     students: list[User]
+    lacking: set[int]  # students shown to their own teachers only, with a "consent missing" badge
 
 
-def members_by_school(project: Project) -> list[SchoolMembers]:
-    """Both schools as equals, each with its leading teachers and its students."""
+def members_by_school(project: Project, viewer: User) -> tuple[list[SchoolMembers], set[int]]:
+    """Both schools as equals, each with its leading teachers and the students the viewer may see, and the ids of
+    the students the viewer may not see (Finding #8)."""
     teachers = project_teachers(project.id)
     students = project_students(project)
-    return [
+    hidden, lacking = consent_marks(viewer, students, ConsentScope.participation)
+    students = [s for s in students if s.id not in hidden]
+    groups = [
         SchoolMembers(
             side,
             [user for user, school_id in teachers if school_id == side.school_id],
             [user for user in students if user.school_id == side.school_id],
+            lacking,
         )
         for side in project.sides
     ]
+    return groups, hidden
 
 
 def upcoming_stages(project: Project) -> list[Milestone]:
@@ -253,12 +264,17 @@ def remove_comment(comment: Comment, user: User) -> None:
     db.session.flush()
 
 
-def posts_page(project: Project, number: int) -> Page:
-    """One page of posts, announcements first, with authors and comments loaded (three queries)."""
-    total = db.session.scalar(sa.select(sa.func.count(Post.id)).where(Post.project_id == project.id))
+def _shown(hidden: set[int]) -> sa.ColumnElement[bool]:
+    return sa.or_(Post.author_id.is_(None), Post.author_id.not_in(hidden)) if hidden else sa.true()
+
+
+def posts_page(project: Project, number: int, hidden: set[int] = frozenset()) -> Page:
+    """One page of posts, announcements first, with authors and comments loaded (three queries); posts of the
+    `hidden` authors left out (their comments are left out by the template)."""
+    total = db.session.scalar(sa.select(sa.func.count(Post.id)).where(Post.project_id == project.id, _shown(hidden)))
     items = db.session.scalars(
         sa.select(Post)
-        .where(Post.project_id == project.id)
+        .where(Post.project_id == project.id, _shown(hidden))
         .options(joinedload(Post.author), selectinload(Post.comments).joinedload(Comment.author))
         .order_by(*ORDER)
         .limit(PER_PAGE)
@@ -309,13 +325,14 @@ def _render(project: Project, post_form=None, comment_form=None, commented: int 
         number = page_of(project, int(wanted))
     else:
         number = page_number(request.args.get("page"))
-    groups = members_by_school(project)
+    groups, hidden = members_by_school(project, user)  # posts and comments of the hidden are left out too
     is_member = not user.is_coordinator  # get_project_or_404 let only members and coordinators in
     schools = {u.id: g.side.school for g in groups for u in g.teachers + g.students}
     return render_template(
         "projects/workspace.html",
         project=project,
-        page=posts_page(project, number),
+        page=posts_page(project, number, hidden),
+        hidden=hidden,
         groups=groups,
         schools=schools,
         upcoming=upcoming_stages(project),

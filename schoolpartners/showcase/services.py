@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..certificates import CertificateData, CertificateSchool
 from ..classes.models import ClassMembership, ClassTeacher, ConsentScope
-from ..classes.services import may
+from ..classes.services import hidden_from, lacking_consent
 from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
@@ -41,10 +41,22 @@ def public_name(student: User) -> str:
     return f"{parts[0]} {parts[-1][0]}."
 
 
+def contributors(submission: Submission) -> list[User]:
+    """The authors and everyone who handed in a version (a student who has left the team wrote some of it)."""
+    people = {user.id: user for user in authors(submission)}
+    for version in submission.versions:
+        if version.author is not None:
+            people.setdefault(version.author_id, version.author)
+    return list(people.values())
+
+
 def may_publish(submission: Submission) -> bool:
-    """Every author has agreed to publication (or is old enough to decide alone)."""
-    people = authors(submission)
-    return bool(people) and all(may(student, ConsentScope.showcase) for student in people)
+    """Every contributor has agreed to publication and to taking part (or is old enough to decide alone): the
+    public sees no work of a student whose parents withdrew either consent (Finding #8)."""
+    people = contributors(submission)
+    return bool(people) and not any(
+        lacking_consent(people, scope) for scope in (ConsentScope.showcase, ConsentScope.participation)
+    )
 
 
 def entry_of(project: Project) -> ShowcaseEntry | None:
@@ -108,13 +120,13 @@ def award(project: Project, coordinator: User, kind: RecognitionKind, note: str)
         raise ShowcaseError(_l("The note is too long."), field="note")
     recognition = Recognition(project_id=project.id, kind=kind, note=note.strip(), awarded_by_id=coordinator.id)
     db.session.add(recognition)
-    for side in project.sides:
-        if side.contact is not None:
+    for side in project.sides:  # the contact persons still on their school's staff (finding #17)
+        for person in projects.side_recipients(side):
             notify(
-                side.contact,
+                person,
                 "recognition_awarded",
                 link=f"/showcase/{project.id}",
-                title=project.title(side.contact.locale),
+                title=project.title(person.locale),
             )
     return recognition
 
@@ -138,8 +150,10 @@ def published_of(school_id: int) -> list[tuple[Project, list[Recognition]]]:
 # --- certificates --------------------------------------------------------------------------------------
 
 
-def participants(project: Project) -> tuple[list[User], list[User]]:
-    """(students, teachers) of a project: its classes' students and teachers, and both contact persons."""
+def participants(project: Project, viewer: User | None = None) -> tuple[list[User], list[User]]:
+    """(students, teachers) of a project: its classes' students and teachers, and both contact persons; with a
+    `viewer`, without the students lacking consent to taking part, except for their own school's staff
+    (Finding #8)."""
     class_ids = sa.select(ProjectClass.class_id).where(ProjectClass.project_id == project.id)
     students = (
         db.session.scalars(
@@ -156,13 +170,19 @@ def participants(project: Project) -> tuple[list[User], list[User]]:
     teachers = db.session.scalars(
         sa.select(User).where(User.id.in_(contact_ids | teacher_ids)).order_by(User.display_name)
     ).all()
+    if viewer is not None:
+        hidden = hidden_from(viewer, students, ConsentScope.participation)
+        students = [s for s in students if s.id not in hidden]
     return list(students), list(teachers)
 
 
-def certificate_for(project: Project, person: User, today: date | None = None) -> CertificateData:
+def certificate_for(
+    project: Project, person: User, today: date | None = None, viewer: User | None = None
+) -> CertificateData:
+    """The certificate's data; for a `viewer` other than the person, only of participants the viewer may see."""
     if project.state is not ProjectState.completed:
         raise ShowcaseError(_l("Certificates are issued for completed projects."))
-    students, teachers = participants(project)
+    students, teachers = participants(project, viewer)
     if person in teachers:
         role = "teacher"
     elif person in students:

@@ -17,12 +17,14 @@ from werkzeug.datastructures import FileStorage
 
 from ..accounts.models import User
 from ..classes.models import ConsentScope
-from ..classes.services import may
+from ..classes.services import hidden_from, lacking_consent, may
 from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
 from ..projects import services as projects
 from ..projects.models import Milestone, MilestoneMode, Project, ProjectState, Team, TeamMember
+from ..projects.workspace import project_teachers
+from ..signals import consent_withdrawn
 from ..sqltypes import utcnow
 from ..uploads import UploadError, delete_stored, store_upload
 from .models import Feedback, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
@@ -72,6 +74,9 @@ def can_view(submission: Submission, user: User) -> bool:
         return False
     project = db.session.get(Project, submission.project_id)
     if user.is_staff:
+        # Finding #8: a student's own work without consent to taking part stays with their own school.
+        if submission.student is not None and hidden_from(user, [submission.student], ConsentScope.participation):
+            return False
         return projects.school_of(project, user) is not None
     if user.is_student and user.archived_at is None:
         if submission.student_id == user.id:
@@ -151,13 +156,13 @@ def submit(
     ]
     submission.versions.append(version)
     submission.status, submission.updated_at, submission.late = SubmissionStatus.submitted, now, late
-    for side in project.sides:
-        if side.contact is not None:
+    for side in project.sides:  # the contact persons still on their school's staff (finding #17)
+        for person in projects.side_recipients(side):
             notify(
-                side.contact,
+                person,
                 "submission_received",
                 link=f"/submissions/{submission.id}",
-                stage=milestone.title(side.contact.locale),
+                stage=milestone.title(person.locale),
             )
     return submission
 
@@ -209,6 +214,10 @@ def make_team(project: Project, teacher: User, name: str, student_ids: list[int]
         raise SubmissionError(_l("Choose students of the project's classes."), field="students")
     if len({s.school_id for s in members}) < 2:
         raise SubmissionError(_l("A mixed team has students of both schools."), field="students")
+    if lacking_consent(members, ConsentScope.participation):  # Finding #8: never shown to the partner school
+        raise SubmissionError(
+            _l("Students without their parents' consent to taking part cannot join a mixed team."), field="students"
+        )
     taken = db.session.scalars(
         sa.select(TeamMember.student_id)
         .join(Team, Team.id == TeamMember.team_id)
@@ -219,3 +228,36 @@ def make_team(project: Project, teacher: User, name: str, student_ids: list[int]
     team = Team(project_id=project.id, name=name.strip(), members=[TeamMember(student_id=s.id) for s in members])
     db.session.add(team)
     return team
+
+
+def hidden_contributors(submission: Submission, viewer: User) -> set[int]:
+    """Authors of the submission or of its versions whom the viewer must not see: no consent to taking part, of
+    another school (Finding #8; a team's work stays, without their name and their versions)."""
+    people = authors(submission) + [v.author for v in submission.versions if v.author is not None]
+    return hidden_from(viewer, people, ConsentScope.participation)
+
+
+@consent_withdrawn.connect
+def leave_teams_without_consent(student: User, scope: ConsentScope, **_kwargs) -> None:
+    """Withdrawn consent to taking part: the student leaves every mixed team, and the teachers who lead the project
+    at both schools are told (Issue 10 item 2). Their work stays, hidden from the partner school."""
+    if scope is not ConsentScope.participation:
+        return
+    memberships = db.session.scalars(
+        sa.select(TeamMember).join(Team, Team.id == TeamMember.team_id).where(TeamMember.student_id == student.id)
+    ).all()
+    for membership in memberships:
+        team = db.session.get(Team, membership.team_id)
+        db.session.delete(membership)
+        db.session.flush()
+        project = db.session.get(Project, team.project_id)
+        told = set()
+        for teacher, _school_id in project_teachers(project.id):
+            if teacher.id not in told:
+                told.add(teacher.id)
+                notify(
+                    teacher,
+                    "team_consent_removed",
+                    link=f"/projects/{project.id}/teams",
+                    title=project.title(teacher.locale),
+                )

@@ -12,7 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..actions import FAILED, run_form_action
-from ..classes.models import ClassMembership
+from ..classes.models import ClassMembership, ConsentScope
+from ..classes.services import consent_marks
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_locale
@@ -22,8 +23,10 @@ from ..permissions import access, refuse
 from ..projects import services as projects
 from ..projects.models import Milestone, Team, TeamMember
 from ..projects.views import get_project_or_404
+from ..projects.workspace import project_students
 from ..uploads import UploadError, send_stored
 from . import services
+from .file_names import file_name, file_names
 from .forms import FeedbackForm, SubmitForm, TeamForm
 from .models import Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 
@@ -53,6 +56,7 @@ def get_submission_or_404(submission_id: int) -> Submission:
             joinedload(Submission.student),
             joinedload(Submission.team),
             selectinload(Submission.versions).selectinload(SubmissionVersion.files),
+            selectinload(Submission.versions).joinedload(SubmissionVersion.author),
             selectinload(Submission.feedback),
         )
     )
@@ -76,7 +80,10 @@ def show_milestone(project_id, milestone_id):
     status = request.args.get("status", "")
     chosen = SubmissionStatus[status] if status in SubmissionStatus.__members__ else None
     number = page_number(request.args.get("page"))
-    total, rows = stage_rows(milestone.id, chosen, number)
+    students = project_students(project)
+    hidden, lacking = consent_marks(user, students, ConsentScope.participation)
+    total, rows = stage_rows(milestone.id, chosen, number, hidden)
+    rows = [(*row[:6], row[6] in lacking) for row in rows]  # own teachers: "consent missing" (Finding #8)
     return render_template(
         "submissions/stage.html",
         project=project,
@@ -89,13 +96,23 @@ def show_milestone(project_id, milestone_id):
     )
 
 
+# Finding #8: a student's own work without consent to taking part is left out for the partner school.
+_SHOWN = sa.or_(Submission.student_id.is_(None), Submission.student_id.not_in(sa.bindparam("hidden", expanding=True)))
+
+
 def _rows_statement(by_status: bool) -> sa.Select:
-    where = [Submission.milestone_id == sa.bindparam("milestone_id")]
+    where = [Submission.milestone_id == sa.bindparam("milestone_id"), _SHOWN]
     if by_status:
         where.append(Submission.status == sa.bindparam("status"))
     return (
         sa.select(
-            Submission.id, Submission.status, Submission.late, Submission.updated_at, User.display_name, Team.name
+            Submission.id,
+            Submission.status,
+            Submission.late,
+            Submission.updated_at,
+            User.display_name,
+            Team.name,
+            Submission.student_id,
         )
         .outerjoin(User, User.id == Submission.student_id)
         .outerjoin(Team, Team.id == Submission.team_id)
@@ -109,18 +126,28 @@ def _rows_statement(by_status: bool) -> sa.Select:
 # Built once (with and without the status filter): statement construction and cache-key work would cost the
 # stage page more than running both statements.
 _COUNT = {
-    False: sa.select(sa.func.count(Submission.id)).where(Submission.milestone_id == sa.bindparam("milestone_id")),
+    False: sa.select(sa.func.count(Submission.id)).where(
+        Submission.milestone_id == sa.bindparam("milestone_id"), _SHOWN
+    ),
     True: sa.select(sa.func.count(Submission.id)).where(
-        Submission.milestone_id == sa.bindparam("milestone_id"), Submission.status == sa.bindparam("status")
+        Submission.milestone_id == sa.bindparam("milestone_id"), Submission.status == sa.bindparam("status"), _SHOWN
     ),
 }
 _ROWS = {False: _rows_statement(False), True: _rows_statement(True)}
 
 
-def stage_rows(milestone_id: int, status: SubmissionStatus | None, number: int) -> tuple[int, list]:
-    """One page of a stage's submissions as plain rows (id, status, late, when, student, team): two statements."""
+def stage_rows(
+    milestone_id: int, status: SubmissionStatus | None, number: int, hidden: set[int] = frozenset()
+) -> tuple[int, list]:
+    """One page of a stage's submissions as plain rows (id, status, late, when, student, team, student id), the
+    `hidden` students' own work left out: two statements."""
     filtered = status is not None
-    params = {"milestone_id": milestone_id, "limit": PER_PAGE, "offset": (number - 1) * PER_PAGE}
+    params = {
+        "milestone_id": milestone_id,
+        "limit": PER_PAGE,
+        "offset": (number - 1) * PER_PAGE,
+        "hidden": sorted(hidden),
+    }
     if filtered:
         params["status"] = status
     connection = db.session.connection()  # plain rows: Core execution, no ORM result processing needed
@@ -215,12 +242,14 @@ def show_submission(submission_id):
             return redirect(url_for("submissions.show_submission", submission_id=submission.id))
     if form is not None and request.method == "GET":
         form.status.data = submission.status.value
-    authors = services.authors(submission)
+    hidden = services.hidden_contributors(submission, user)  # Finding #8
     return render_template(
         "submissions/submission.html",
         submission=submission,
         project=project,
-        authors=authors,
+        authors=[a for a in services.authors(submission) if a.id not in hidden],
+        versions=[v for v in submission.versions if v.author_id not in hidden],
+        file_names=file_names(user, project, submission),  # Finding #6: neutral for the partner school
         form=form,
         is_teacher=is_teacher,
     )
@@ -238,7 +267,12 @@ def download_file(submission_id, file_id):
     )
     if stored is None:
         abort(404)
-    return send_stored(services.upload_dir(), stored.storage_name, stored.original_name, stored.mime_type)
+    version = next(v for v in submission.versions if v.id == stored.version_id)
+    if version.author_id in services.hidden_contributors(submission, current_user._get_current_object()):
+        abort(404)  # Finding #8: a version of a student without consent to taking part, for the partner school
+    user = current_user._get_current_object()
+    name = file_name(user, get_project_or_404(submission.project_id), submission, version, stored)  # Finding #6
+    return send_stored(services.upload_dir(), stored.storage_name, name, stored.mime_type)
 
 
 @bp.route("/projects/<int:project_id>/teams", methods=["GET", "POST"])
@@ -267,7 +301,11 @@ def teams(project_id):
         .order_by(Team.name)
     ).all()
     in_team = {m.student_id for team in existing for m in team.members}
-    form = TeamForm([s for s in students if s.id not in in_team])
+    # Finding #8: students without consent to taking part are never offered; the partner school does not see
+    # them at all, their own teachers see them apart, marked "consent missing".
+    everyone = students + [m.student for team in existing for m in team.members]
+    hidden, lacking = consent_marks(user, everyone, ConsentScope.participation)
+    form = TeamForm([s for s in students if s.id not in in_team | hidden | lacking])
     if form.validate_on_submit():
         done = run_form_action(
             form,
@@ -277,7 +315,15 @@ def teams(project_id):
         if done is not FAILED:
             flash(_("The team has been formed."), "success")
             return redirect(url_for("submissions.teams", project_id=project.id))
-    return render_template("submissions/teams.html", project=project, teams=existing, form=form)
+    return render_template(
+        "submissions/teams.html",
+        project=project,
+        teams=existing,
+        form=form,
+        hidden=hidden,
+        lacking=lacking,
+        unavailable=[s for s in students if s.id in lacking],
+    )
 
 
 @bp.route("/projects/<int:project_id>/teams/<int:team_id>/delete", methods=["POST"])

@@ -44,6 +44,7 @@ SLOT_CODES = tuple(slot_code(day, start) for day in range(7) for start in SLOT_S
 WAITING_REASONS = {
     "no_learning_language": _l("no language to learn in the tandem profile"),
     "no_birth_date": _l("month and year of birth missing"),
+    "no_consent": _l("the parents' consent to the tandem is missing"),
     "no_partner": _l("nobody in the other class fits the rules (languages, age)"),
     "surplus": _l("the other class has fewer learners"),
 }

@@ -17,7 +17,7 @@ from ..classes.models import ClassPartnership, ClassTeacher
 from ..extensions import db
 from ..moderation import registry
 from ..sqltypes import utcnow
-from . import pairs
+from . import consent, pairs
 from .models import PairingRound, TandemMessage, TandemPair
 from .services import current_teachers, taught_classes
 
@@ -61,6 +61,8 @@ class TandemMessageTarget(registry.ReportTarget):
         if not user.is_authenticated or message.author_id == user.id or message.hidden_at is not None:
             return False
         pair = pairs.load_pair(message.pair_id)
+        if message.author is not None and consent.hidden(user, [message.author]):
+            return False  # Finding #1: a partner without consent is left out, the report page's excerpt too
         return pair is not None and pairs.can_view(pair, user)
 
     def hide(self, message: TandemMessage, by: User) -> None:

@@ -12,6 +12,7 @@ from ..accounts.models import User
 from ..classes.models import ClassMembership, ClassPartnership, SchoolClass
 from ..extensions import db
 from ..moderation.models import Report, ReportState
+from . import consent
 from .models import (
     PairingRound,
     PairState,
@@ -141,8 +142,9 @@ def rounds_awaiting(user: User) -> list[tuple[int, str, str]]:
 
 
 def running_pairs(user: User) -> list[TandemPair]:
-    """The learner's running tandems with their partners (for the dashboard)."""
-    return list(
+    """The learner's running tandems with their partners (for the dashboard); none without the tandem consent,
+    and none naming a partner the learner may not see (Finding #1)."""
+    found = list(
         db.session.scalars(
             sa.select(TandemPair)
             .join(TandemMember)
@@ -150,3 +152,7 @@ def running_pairs(user: User) -> list[TandemPair]:
             .options(selectinload(TandemPair.members).joinedload(TandemMember.user))
         )
     )
+    if not found or consent.lacking([user]):
+        return []
+    hidden = consent.hidden(user, [u for pair in found for u in pair.users])
+    return [pair for pair in found if not any(u.id in hidden for u in pair.users)]

@@ -14,7 +14,7 @@ from ..actions import FAILED, run_action, run_form_action
 from ..forms import ActionForm
 from ..permissions import access, refuse
 from ..sqltypes import utcnow
-from . import pairs, prompts
+from . import consent, pairs, prompts
 from .forms import MeetingForm, MessageForm, SessionForm, WordForm
 from .models import TandemPair
 from .services import profiles_of
@@ -45,10 +45,23 @@ def render_pair(pair: TandemPair, **forms):
     today = date.today()
     logged = pairs.sessions(pair)
     supervising = pairs.can_supervise(pair, user)
+    shown_messages = pairs.messages(pair, with_hidden=supervising)
+    words = pairs.vocabulary(pair)
+    # Finding #1: a partner without the tandem consent is left out for the other school (their name, messages,
+    # notes and words); their own teachers see them marked.
+    people = pair.users + [m.author for m in shown_messages] + [w.added_by for w in words]
+    people += [note.user for s in logged for note in s.notes]
+    hidden, lacking = consent.marks(user, people)
+    if hidden:
+        shown_messages = [m for m in shown_messages if m.author_id not in hidden]
+        words = [w for w in words if w.added_by_id not in hidden]
     return render_template(
         "tandem/pair.html",
         pair=pair,
-        messages=pairs.messages(pair, with_hidden=supervising),
+        shown=consent.shown_users(pair, hidden),
+        hidden=hidden,
+        lacking=lacking,
+        messages=shown_messages,
         refusal=pairs.write_refusal(pair, user),
         supervising=supervising,
         member=pair.member(user),
@@ -58,7 +71,7 @@ def render_pair(pair: TandemPair, **forms):
         lang=str(get_locale()) if str(get_locale()) in ("de", "ru") else "de",
         sessions=logged,
         balance=pairs.balance(logged, today),
-        vocabulary=pairs.vocabulary(pair),
+        vocabulary=words,
         message_form=forms.get("message_form") or MessageForm(),
         session_form=forms.get("session_form") or SessionForm(),
         word_form=forms.get("word_form") or WordForm(),
@@ -173,7 +186,9 @@ def export_vocabulary(pair_id: int):
     """The shared vocabulary list as a CSV file."""
     pair = get_pair_or_404(pair_id)
     header = [_("Word"), _("Translation"), _("Example sentence"), _("Added by")]
-    body = pairs.vocabulary_csv(pairs.vocabulary(pair), header)
+    words = pairs.vocabulary(pair)
+    hidden = consent.hidden(current_user._get_current_object(), pair.users + [w.added_by for w in words])
+    body = pairs.vocabulary_csv([w for w in words if w.added_by_id not in hidden], header)
     return Response(
         body,
         mimetype="text/csv",

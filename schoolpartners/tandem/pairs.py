@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import User
 from ..classes.models import ClassPartnership, ConsentScope
 from ..classes.services import may
+from ..csvfile import csv_text
 from ..domain import DomainError
 from ..extensions import db
 from ..i18n import current_locale
@@ -78,7 +77,10 @@ def can_view(pair: TandemPair, user: User) -> bool:
     """
     if not user.is_authenticated or pair.state is PairState.proposed:
         return False
-    return is_member(pair, user) or (user.is_staff and user.id in supervisor_ids(pair))
+    if is_member(pair, user):
+        # Finding #1: a pupil whose parents have not agreed (or withdrew) neither reads nor sees the partner.
+        return has_messaging_consent(user)
+    return user.is_staff and user.id in supervisor_ids(pair)
 
 
 def can_supervise(pair: TandemPair, user: User) -> bool:
@@ -246,35 +248,22 @@ def vocabulary(pair: TandemPair) -> list[VocabularyEntry]:
 
 
 def vocabulary_csv(entries: list[VocabularyEntry], header: list[str]) -> str:
-    """The list as CSV (UTF-8 with BOM, so spreadsheet programs read Cyrillic right)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for entry in entries:
-        writer.writerow(
-            [
-                _csv_safe(v)
-                for v in (
-                    entry.word,
-                    entry.translation,
-                    entry.example,
-                    entry.added_by.display_name if entry.added_by else "",
-                )
-            ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; quote them as text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """The list as CSV, through the shared writer (`;`, UTF-8 with BOM, formula guard on every cell: finding #19)."""
+    return csv_text(
+        header,
+        (
+            (entry.word, entry.translation, entry.example, entry.added_by.display_name if entry.added_by else "")
+            for entry in entries
+        ),
+    )
 
 
 def set_paused(pair: TandemPair, by: User, paused: bool) -> None:
-    """A supervising teacher pauses a pair (nobody writes) or lets it go on."""
+    """A supervising teacher pauses a pair (nobody writes) or lets it go on (not while a partner lacks consent)."""
     if pair.state not in (PairState.active, PairState.paused):
         raise DomainError(_("This tandem has ended."))
+    if not paused and not all(has_messaging_consent(m.user) for m in pair.members):
+        raise DomainError(_("The parents' consent to the tandem is missing for a partner. The tandem stays paused."))
     wanted = PairState.paused if paused else PairState.active
     if pair.state is wanted:  # a second click: nothing changes, nobody is told twice
         return

@@ -11,7 +11,16 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..cities.models import Country
-from ..classes.models import ClassMembership, ClassPartnership, ClassPartnershipState, ClassTeacher, Level, SchoolClass
+from ..classes.models import (
+    ClassMembership,
+    ClassPartnership,
+    ClassPartnershipState,
+    ClassTeacher,
+    ConsentScope,
+    Level,
+    SchoolClass,
+)
+from ..classes.services import current_teachers_of, lacking_consent
 from ..domain import DomainError
 from ..extensions import db
 from ..i18n import label
@@ -170,7 +179,8 @@ def busy_ids(link: ClassPartnership) -> set[int]:
 
 
 def class_learners(school_class: SchoolClass, skip: set[int], today: date):
-    """(learners, waiting reasons) of one class's current students."""
+    """(learners, waiting reasons) of one class's current students; those without the tandem consent they need
+    only wait ("no_consent", shown to their own teachers alone)."""
     students = db.session.scalars(
         sa.select(User)
         .join(ClassMembership, ClassMembership.student_id == User.id)
@@ -182,9 +192,14 @@ def class_learners(school_class: SchoolClass, skip: set[int], today: date):
         p.user_id: p for p in db.session.scalars(sa.select(TandemProfile).where(TandemProfile.user_id.in_(ids)))
     }
     zone = school_class.school.city.zone
+    # Finding #1: without the parents' tandem consent nobody is paired (their own teachers see why).
+    no_consent = lacking_consent([s for s in students if s.id not in skip], ConsentScope.tandem, today)
     learners, waiting = [], {}
     for student in students:
         if student.id in skip:
+            continue
+        if student.id in no_consent:
+            waiting[student.id] = "no_consent"
             continue
         if age_months(student, today) is None:
             waiting[student.id] = "no_birth_date"
@@ -350,7 +365,7 @@ def approve(pairing: PairingRound, by: User, side: str) -> bool:
         return True
     link = pairing.class_partnership
     other_class = link.russian_class if side == "german" else link.german_class
-    for teacher in other_class.teachers:
+    for teacher in current_teachers_of(other_class):  # not those removed from the staff (finding #17)
         notify(teacher, "tandem_round_approved", link=url_for("tandem.show_round", round_id=pairing.id))
     db.session.flush()
     return False

@@ -17,7 +17,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..permissions import access, refuse
 from ..schools.models import School
-from . import adults, overview, services
+from . import adults, consent, overview, services
 from .choices import WAITING_REASONS
 from .forms import ProfileForm, RoundForm, SwapForm
 from .models import PairingRound, PairState, RoundState, Surplus, TandemMember, TandemPair
@@ -62,9 +62,14 @@ def home():
         .options(selectinload(TandemPair.members).joinedload(TandemMember.user))
         .order_by(TandemPair.state == PairState.ended, TandemPair.id.desc())
     ).all()
+    no_consent = bool(consent.lacking([user]))  # Finding #1: no pair, no partner's name without consent
+    if no_consent:
+        my_pairs = []
     return render_template(
         "tandem/home.html",
         pairs=my_pairs,
+        no_consent=no_consent,
+        hidden=consent.hidden(user, [u for pair in my_pairs for u in pair.users]),
         profile=services.profile_of(user),
         waiting=overview.waiting_of(user),
         links=services.taught_links(user) if user.is_staff else [],
@@ -95,15 +100,27 @@ def edit_profile():
 def show_class_partnership(link_id: int):
     """Teachers' overview: all pairs of a class partnership with activity, sessions, balance and reports."""
     link, _side = get_link_or_404(link_id)
+    rows = overview.pair_rows(link, date.today())
+    rounds = overview.published_rounds(link)
+    people = [u for row in rows for u in row.pair.users] + [w.user for r in rounds for w in r.waiting]
     return render_template(
         "tandem/class_partnership.html",
         link=link,
-        rows=overview.pair_rows(link, date.today()),
+        rows=rows,
         profiles=overview.profile_counts(link),
         draft=services.open_round(link),
-        rounds=overview.published_rounds(link),
+        rounds=rounds,
         form=RoundForm(),
+        reasons=WAITING_REASONS,
+        **_consent_marks(people),
     )
+
+
+def _consent_marks(people) -> dict:
+    """`hidden`: pupils without tandem consent of the other school, left out; `lacking`: the viewer's own pupils
+    without it, shown with a "consent missing" badge (Finding #1, Issue 10 item 2)."""
+    hidden, lacking = consent.marks(current_user._get_current_object(), people)
+    return {"hidden": hidden, "lacking": lacking}
 
 
 @bp.route("/class-partnerships/<int:link_id>/rounds", methods=["POST"])
@@ -145,6 +162,7 @@ def show_round(round_id: int):
         swap=swap,
         reasons=WAITING_REASONS,
         draft=pairing.state is RoundState.draft,
+        **_consent_marks([m.user for p in pairing.pairs for m in p.members] + [w.user for w in pairing.waiting]),
     )
 
 

@@ -39,6 +39,12 @@ def completed(app, duo):
     project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
     project.milestones = [Milestone(title_de="Ausstellung", title_ru="Выставка", deadline=utcnow())]
     db.session.add(project)
+    # The young student handed in work, so the parents had agreed to taking part (Finding #8 checks it).
+    db.session.add(
+        ParentalConsent(
+            student_id=duo["ru_student"].id, scope=ConsentScope.participation, recorded_by_id=duo["ru_teacher"].id
+        )
+    )
     db.session.flush()
     works = {}
     for key in ("de_student", "ru_student"):

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from schoolpartners.classes.models import ClassMembership, ClassTeacher, ParentalConsent
+from schoolpartners.classes.models import ClassMembership, ClassTeacher, ConsentScope, ParentalConsent
 from schoolpartners.extensions import db
 from schoolpartners.moderation.models import Report, ReportState
 from schoolpartners.notifications.models import Notification, OutboxEmail
@@ -329,6 +329,8 @@ def test_workspace_query_count_does_not_grow_with_posts_comments_or_members(
         for i in range(n):
             student = make_user("student", school=duo["ru"])
             duo["ru_class"].memberships.append(ClassMembership(student_id=student.id))
+            # they write, so their parents agreed to taking part (else the other school would not see them)
+            db.session.add(ParentalConsent(student_id=student.id, scope=ConsentScope.participation))
             teacher = make_user("teacher", school=duo["de"])
             duo["de_class"].teacher_links.append(ClassTeacher(user_id=teacher.id))
             post = Post(project_id=running.id, author_id=student.id, body=f"Beitrag {i}", is_announcement=i == 0)
