@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..accounts.forms import REQUIRED
 from ..schools.forms import TOO_LONG, CheckboxesField
 from .models import MilestoneMode
+from .workspace import MAX_COMMENT, MAX_POST
 
 DATE_INVALID = _l("Please enter a valid date.")
 WORKING_LANGUAGES = [("de", _l("German")), ("ru", _l("Russian")), ("en", _l("English"))]
@@ -89,4 +90,19 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason (the other school reads it)"),
         validators=[DataRequired(REQUIRED), Length(max=2000, message=TOO_LONG)],
+    )
+
+
+class PostForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your text (Markdown: **bold**, *italic*, lists with -)"),
+        validators=[DataRequired(REQUIRED), Length(max=MAX_POST, message=TOO_LONG)],
+        render_kw={"rows": 5, "maxlength": MAX_POST},
+    )
+    announcement = BooleanField(_l("Announcement: pin it on top and tell every member"))
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        _l("Your comment"), validators=[DataRequired(REQUIRED), Length(max=MAX_COMMENT, message=TOO_LONG)]
     )

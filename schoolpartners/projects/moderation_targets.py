@@ -18,9 +18,9 @@ from ..extensions import db
 from ..moderation import registry
 from ..schools.models import StaffMembership
 from ..sqltypes import utcnow
-from . import services as projects
+from .access import can_view
 from .models import Comment, Post, Project
-from .workspace import confirmed_staff, leads, project_teachers
+from .queries import confirmed_staff, leads, project_teachers
 
 SCOPE_PREFIX = "project:"
 
@@ -34,7 +34,7 @@ def may_report(project_id: int, author_id: int | None, user: User) -> bool:
     if not user.is_authenticated or user.is_coordinator or author_id == user.id:
         return False
     project = db.session.get(Project, project_id)
-    return project is not None and projects.can_view(project, user)
+    return project is not None and can_view(project, user)
 
 
 class _WorkspaceText(registry.ReportTarget):

@@ -18,12 +18,12 @@ from ..i18n import current_locale
 from ..lru import LRU
 from ..schools.models import MembershipStatus, School, StaffMembership
 from ..templating import keep_rendered
-from . import services
+from .access import remember_school_of
 from .models import Project, ProjectSide
 
 # Built once: every project page starts here. One statement of plain entities, one row per side, put
 # together below; loader options (selectinload + joinedload) cost a project page more than the rest of its
-# queries and rendering of the header together. The last column answers services.school_of() for the viewer
+# queries and rendering of the header together. The last column answers access.school_of() for the viewer
 # in the same statement: the side's school if the viewer is its confirmed staff.
 _Contact = aliased(User)
 _PROJECT = (
@@ -55,7 +55,7 @@ def load_project(project_id: int, viewer: User) -> Project | None:
         return None
     project = rows[0][0]
     if staff:
-        services.remember_school_of(project, viewer, next((row[5] for row in rows if row[5] is not None), None))
+        remember_school_of(project, viewer, next((row[5] for row in rows if row[5] is not None), None))
     if "sides" in project.__dict__:  # already loaded in this session (and maybe changed): keep it
         return project
     sides = []

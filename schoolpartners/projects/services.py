@@ -20,14 +20,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..classes.models import ClassMembership, SchoolClass
-from ..domain import DomainError
+from ..classes.models import SchoolClass
 from ..extensions import db
 from ..notifications.services import notify
 from ..partnerships.models import Partnership, PartnershipStatus
 from ..schools.models import MembershipStatus, StaffMembership
 from ..schools.services import staff_ids, staff_users
 from ..sqltypes import utcnow
+from .access import CONTACT_REPLACERS, ProjectError, may_replace_contact, require_contact, require_staff, school_of
 from .models import (
     Milestone,
     MilestoneMode,
@@ -54,85 +54,7 @@ REVISED_FIELDS = ("goals_de", "goals_ru", "start_date", "end_date")
 DEADLINE_HOUR = time(18, 0)  # template deadlines: 18:00 in the creating school's time zone
 
 
-class ProjectError(DomainError):
-    pass
-
-
-CONTACT_REPLACERS = _l("Only the current contact person or a school coordinator of your school can name another one.")
-
-
-# --- who may do what -----------------------------------------------------------------------------------
-
-
-_STAFF_SCHOOL = (
-    sa.select(StaffMembership.school_id)
-    .where(
-        StaffMembership.user_id == sa.bindparam("user_id"),
-        StaffMembership.school_id.in_(sa.bindparam("school_ids", expanding=True)),
-        StaffMembership.status == MembershipStatus.active,
-    )
-    .limit(1)
-)
-
-
-def school_of(project: Project, user: User) -> int | None:
-    """The id of the user's school among the project's two schools (confirmed staff), if any.
-
-    Asked several times per request (permission, page, forms): one query, remembered on the loaded project.
-    """
-    if not user.is_authenticated or not user.is_staff:
-        return None
-    known = project.__dict__.setdefault("_staff_school", {})
-    if user.id not in known:
-        school_ids = [side.school_id for side in project.sides]
-        known[user.id] = db.session.scalar(_STAFF_SCHOOL, {"user_id": user.id, "school_ids": school_ids})
-    return known[user.id]
-
-
-def remember_school_of(project: Project, user: User, school_id: int | None) -> None:
-    """Record what school_of() answers for a staff user, found while loading the project (same conditions)."""
-    project.__dict__.setdefault("_staff_school", {})[user.id] = school_id
-
-
-def student_member(project: Project, user: User) -> bool:
-    """A current student of one of the participating classes."""
-    if not user.is_authenticated or not user.is_student or user.archived_at is not None:
-        return False
-    class_ids = [link.class_id for link in project.class_links]
-    return (
-        bool(class_ids)
-        and db.session.scalar(
-            sa.select(ClassMembership.id).where(
-                ClassMembership.class_id.in_(class_ids), ClassMembership.student_id == user.id
-            )
-        )
-        is not None
-    )
-
-
-def can_view(project: Project, user: User) -> bool:
-    """Staff of both schools; students of its classes once it runs; the foundation."""
-    if not user.is_authenticated:
-        return False
-    if user.is_coordinator:
-        return True
-    if user.is_student:
-        return project.state is not ProjectState.draft and student_member(project, user)
-    return school_of(project, user) is not None
-
-
-def require_staff(project: Project, user: User) -> ProjectSide:
-    school_id = school_of(project, user)
-    if school_id is None:
-        raise ProjectError(_l("Only teachers of the two schools can do this."))
-    return project.side_of_school(school_id)
-
-
-def require_contact(project: Project, user: User) -> ProjectSide:
-    side = require_staff(project, user)
-    if side.contact_id != user.id:
-        raise ProjectError(_l("Only your school's contact person for this project can do this."))
-    return side
+# --- helpers shared by the services ------------------------------------------------------------------
 
 
 def other_side(project: Project, side: ProjectSide) -> ProjectSide:
@@ -292,16 +214,6 @@ def confirm_project(project: Project, user: User) -> None:
         notify_side(project, other, "project_active", school=side.school.name)
     else:
         notify_side(project, other, "project_confirmed", school=side.school.name)
-
-
-def may_replace_contact(project: Project, side: ProjectSide, user: User) -> bool:
-    """Finding #13: the side's current contact person or a school coordinator of its school names a new one
-    (while it has none, any of its staff may, as confirming the draft would make them the contact)."""
-    if school_of(project, user) != side.school_id:
-        return False
-    if side.contact_id in (None, user.id):
-        return True
-    return user.id in staff_ids(side.school_id, coordinators_only=True)
 
 
 def replace_contact(project: Project, user: User, new_contact: User) -> None:

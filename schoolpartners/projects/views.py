@@ -23,6 +23,7 @@ from ..permissions import access, refuse
 from ..schools.models import MembershipStatus, StaffMembership
 from ..schools.services import staff_users
 from . import services
+from .access import CONTACT_REPLACERS, can_view, may_replace_contact, school_of
 from .forms import MilestoneForm, ProjectForm, ReasonForm
 from .models import Milestone, Project, ProjectClass, ProjectRevision, ProjectSide, ProjectState, RevisionState
 from .pages import load_project, project_body, project_top
@@ -37,7 +38,7 @@ def get_project_or_404(project_id: int) -> Project:
     project = load_project(project_id, user)
     if project is None:
         abort(404)
-    if not services.can_view(project, user):
+    if not can_view(project, user):
         refuse(404)
     return project
 
@@ -169,7 +170,7 @@ def show_project(project_id):
     """Both schools as equals: contacts and confirmation, texts, classes, milestones, waiting changes."""
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
-    own = services.school_of(project, user)
+    own = school_of(project, user)
     revision = db.session.scalar(_PENDING_REVISION, {"project_id": project.id})
     own_side = project.side_of_school(own) if own else None
     from ..showcase.services import entry_of  # the showcase builds on projects, not the other way round
@@ -191,7 +192,7 @@ def show_project(project_id):
 def edit_project(project_id):
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
-    own = services.school_of(project, user)
+    own = school_of(project, user)
     if own is None or project.state not in (ProjectState.draft, ProjectState.active):
         refuse(404)
     form = ProjectForm(own_classes(own), obj=project if request.method == "GET" else None)
@@ -270,11 +271,11 @@ def replace_contact(project_id):
     """Name another fixed contact person for one's own school (never none: a replacement is chosen)."""
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
-    own = services.school_of(project, user)
+    own = school_of(project, user)
     if own is None or project.state not in (ProjectState.draft, ProjectState.active):
         refuse(404)
-    if not services.may_replace_contact(project, project.side_of_school(own), user):
-        flash(str(services.CONTACT_REPLACERS), "danger")
+    if not may_replace_contact(project, project.side_of_school(own), user):
+        flash(str(CONTACT_REPLACERS), "danger")
         return redirect(url_for("projects.show_project", project_id=project_id))
     people = staff_users(own)
     form = ChoiceForm(_("New contact person"), [(u.id, u.display_name) for u in people])
@@ -320,7 +321,7 @@ def decide_revision(project_id, revision_id, decision):
 def edit_milestone(project_id, milestone_id=None):
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
-    if services.school_of(project, user) is None:
+    if school_of(project, user) is None:
         refuse(404)
     milestone = None
     if milestone_id is not None:

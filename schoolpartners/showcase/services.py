@@ -21,6 +21,7 @@ from ..classes.services import hidden_from, lacking_consent
 from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
+from ..projects import access as project_access
 from ..projects import services as projects
 from ..projects.models import Project, ProjectClass, ProjectSide, ProjectState
 from ..sqltypes import utcnow
@@ -67,7 +68,7 @@ def save_entry(project: Project, user: User, summary_de: str, summary_ru: str, w
     """Write or change the summary and the chosen works; this side agrees, the other is asked (again)."""
     if project.state is not ProjectState.completed:
         raise ShowcaseError(_l("Only a completed project can be published."))
-    side = projects.require_contact(project, user)
+    side = project_access.require_contact(project, user)
     if not summary_de.strip() and not summary_ru.strip():
         raise ShowcaseError(_l("Write a summary in German or Russian."), field="summary_de")
     works = db.session.scalars(
@@ -94,7 +95,7 @@ def agree(project: Project, user: User) -> ShowcaseEntry:
     entry = entry_of(project)
     if entry is None:
         raise ShowcaseError(_l("There is no summary to agree to yet."))
-    side = projects.require_contact(project, user)
+    side = project_access.require_contact(project, user)
     side.wants_publication = True
     if all(s.wants_publication for s in project.sides):
         entry.published_at = entry.published_at or utcnow()
@@ -105,7 +106,7 @@ def agree(project: Project, user: User) -> ShowcaseEntry:
 def withdraw(project: Project, user: User) -> None:
     """Either side may take the project off the showcase again."""
     entry = entry_of(project)
-    side = projects.require_contact(project, user)
+    side = project_access.require_contact(project, user)
     if entry is None:
         raise ShowcaseError(_l("There is no summary to agree to yet."))
     side.wants_publication = False

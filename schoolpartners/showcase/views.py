@@ -17,7 +17,7 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
-from ..projects import services as projects
+from ..projects import access as project_access
 from ..projects.models import Project, ProjectSide, ProjectState
 from ..projects.views import get_project_or_404
 from ..schools.models import School
@@ -144,7 +144,7 @@ def edit_entry(project_id):
     """The contact teachers write the summary and choose works; both must agree before it is public."""
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
-    if projects.school_of(project, user) is None:
+    if project_access.school_of(project, user) is None:
         refuse(404)
     entry = services.entry_of(project)
     submissions = db.session.scalars(
@@ -236,7 +236,7 @@ def remove_award(project_id, recognition_id):
 def list_certificates(project_id):
     """Every participant of a completed project, each with their certificate (for the project's teachers)."""
     project = get_project_or_404(project_id)
-    if projects.school_of(project, current_user._get_current_object()) is None or (
+    if project_access.school_of(project, current_user._get_current_object()) is None or (
         project.state is not ProjectState.completed
     ):
         refuse(404)
@@ -257,7 +257,7 @@ def certificate(project_id, user_id=None):
     user = current_user._get_current_object()
     person = user
     if user_id is not None and user_id != user.id:
-        if projects.school_of(project, user) is None:
+        if project_access.school_of(project, user) is None:
             refuse(404)
         person = db.session.get(User, user_id) or abort(404)
     if project.state is not ProjectState.completed:

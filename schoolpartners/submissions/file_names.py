@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from ..accounts.models import User
-from ..projects import services as projects
+from ..projects import access as project_access
 from ..projects.models import Milestone, Project
 from ..search import latin
 from .models import Submission, SubmissionFile, SubmissionVersion
@@ -49,7 +49,7 @@ def sees_original_name(viewer: User, project: Project, version: SubmissionVersio
         return False
     if viewer.id == author.id:
         return True
-    return viewer.is_staff and projects.school_of(project, viewer) == author.school_id
+    return viewer.is_staff and project_access.school_of(project, viewer) == author.school_id
 
 
 def file_name(

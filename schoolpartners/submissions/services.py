@@ -21,9 +21,10 @@ from ..classes.services import hidden_from, lacking_consent, may
 from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
+from ..projects import access as project_access
 from ..projects import services as projects
 from ..projects.models import Milestone, MilestoneMode, Project, ProjectState, Team, TeamMember
-from ..projects.workspace import project_teachers
+from ..projects.queries import project_teachers
 from ..signals import consent_withdrawn
 from ..sqltypes import utcnow
 from ..uploads import UploadError, delete_stored, store_upload
@@ -77,7 +78,7 @@ def can_view(submission: Submission, user: User) -> bool:
         # Finding #8: a student's own work without consent to taking part stays with their own school.
         if submission.student is not None and hidden_from(user, [submission.student], ConsentScope.participation):
             return False
-        return projects.school_of(project, user) is not None
+        return project_access.school_of(project, user) is not None
     if user.is_student and user.archived_at is None:
         if submission.student_id == user.id:
             return True
@@ -96,7 +97,7 @@ def can_view(submission: Submission, user: User) -> bool:
 def check_may_submit(project: Project, milestone: Milestone, student: User) -> Team | None:
     if project.state is not ProjectState.active:
         raise SubmissionError(_l("Work can be handed in while the project is running."))
-    if not projects.student_member(project, student):
+    if not project_access.student_member(project, student):
         raise SubmissionError(_l("Only students of the project's classes hand in work."))
     if not may(student, ConsentScope.participation):
         raise SubmissionError(_l("Your parents' consent to taking part is not recorded yet. Please ask your teacher."))
@@ -169,7 +170,7 @@ def submit(
 
 def give_feedback(submission: Submission, teacher: User, body: str, status: SubmissionStatus) -> Feedback:
     project = db.session.get(Project, submission.project_id)
-    if projects.school_of(project, teacher) is None:
+    if project_access.school_of(project, teacher) is None:
         raise SubmissionError(_l("Only teachers of the two schools give feedback."))
     body = (body or "").strip()
     if len(body) > MAX_TEXT:
@@ -205,12 +206,12 @@ def authors(submission: Submission) -> list[User]:
 
 def make_team(project: Project, teacher: User, name: str, student_ids: list[int]) -> Team:
     """A mixed team: students of the project's classes from both schools."""
-    if projects.school_of(project, teacher) is None:
+    if project_access.school_of(project, teacher) is None:
         raise SubmissionError(_l("Only teachers of the two schools form teams."))
     if not name.strip():
         raise SubmissionError(_l("Give the team a name."), field="name")
     members = db.session.scalars(sa.select(User).where(User.id.in_(student_ids))).all()
-    if len(members) != len(set(student_ids)) or not all(projects.student_member(project, s) for s in members):
+    if len(members) != len(set(student_ids)) or not all(project_access.student_member(project, s) for s in members):
         raise SubmissionError(_l("Choose students of the project's classes."), field="students")
     if len({s.school_id for s in members}) < 2:
         raise SubmissionError(_l("A mixed team has students of both schools."), field="students")

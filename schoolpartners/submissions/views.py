@@ -20,10 +20,10 @@ from ..i18n import current_locale
 from ..lru import LRU
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
-from ..projects import services as projects
+from ..projects import access as project_access
 from ..projects.models import Milestone, Team, TeamMember
+from ..projects.queries import project_students
 from ..projects.views import get_project_or_404
-from ..projects.workspace import project_students
 from ..uploads import UploadError, send_stored
 from . import services
 from .file_names import file_name, file_names
@@ -75,7 +75,7 @@ def show_milestone(project_id, milestone_id):
     user = current_user._get_current_object()
     if user.is_student:
         return _student_stage(project, milestone, user)
-    if projects.school_of(project, user) is None:
+    if project_access.school_of(project, user) is None:
         refuse(404)  # the foundation sees projects, not the work of minors
     status = request.args.get("status", "")
     chosen = SubmissionStatus[status] if status in SubmissionStatus.__members__ else None
@@ -191,7 +191,7 @@ def stage_table(rows: list) -> Markup:
 
 
 def _student_stage(project, milestone, student):
-    if not projects.can_view(project, student):
+    if not project_access.can_view(project, student):
         refuse(404)
     form = SubmitForm()
     status = 200
@@ -229,7 +229,7 @@ def show_submission(submission_id):
     submission = get_submission_or_404(submission_id)
     user = current_user._get_current_object()
     project = get_project_or_404(submission.project_id)
-    is_teacher = projects.school_of(project, user) is not None
+    is_teacher = project_access.school_of(project, user) is not None
     form = FeedbackForm() if is_teacher else None
     if form is not None and form.validate_on_submit():
         done = run_form_action(
@@ -281,7 +281,7 @@ def teams(project_id):
     """Mixed teams of students from both schools, for team stages."""
     project = get_project_or_404(project_id)
     user = current_user._get_current_object()
-    if projects.school_of(project, user) is None:
+    if project_access.school_of(project, user) is None:
         refuse(404)
     class_ids = [link.class_id for link in project.class_links]
     students = (
@@ -330,7 +330,7 @@ def teams(project_id):
 @access("staff")
 def delete_team(project_id, team_id):
     project = get_project_or_404(project_id)
-    if projects.school_of(project, current_user._get_current_object()) is None:
+    if project_access.school_of(project, current_user._get_current_object()) is None:
         refuse(404)
     team = db.session.get(Team, team_id)
     if team is None or team.project_id != project.id:
