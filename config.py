@@ -39,15 +39,18 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "schoolpartners <noreply@example.org>")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
-    OUTBOX_SHOW_BODIES = False
+    # Shows email bodies (live reset links) in the outbox page: local development only, ProdConfig refuses it.
+    OUTBOX_SHOW_BODIES = _bool("OUTBOX_SHOW_BODIES")
 
     # Rate limits live in shared storage so they hold across gunicorn workers.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "100 per 15 minutes")
-    # Emails anyone can make the site send (password reset, registration, confirmation links).
+    # Emails anyone can make the site send (password reset, registration, confirmation links): per address
+    # from one client (refused beyond it), and per address in all (beyond it nothing is sent, the answer is the same).
     MAIL_LIMIT_PER_ADDRESS = os.environ.get("MAIL_LIMIT_PER_ADDRESS", "5 per hour")
+    MAIL_LIMIT_PER_ADDRESS_TOTAL = os.environ.get("MAIL_LIMIT_PER_ADDRESS_TOTAL", "20 per hour")
     MAIL_LIMIT_PER_IP = os.environ.get("MAIL_LIMIT_PER_IP", "30 per hour")
 
     BABEL_DEFAULT_LOCALE = "de"
@@ -107,7 +110,7 @@ class Config:
 
 class DevConfig(Config):
     DEBUG = False
-    OUTBOX_SHOW_BODIES = True  # local development only: bodies hold live reset links (ProdConfig refuses it)
+    OUTBOX_SHOW_BODIES = _bool("OUTBOX_SHOW_BODIES", True)  # bodies hold live reset links (ProdConfig refuses it)
 
 
 class TestConfig(Config):

@@ -8,6 +8,7 @@ out.
 
 from __future__ import annotations
 
+import enum
 from typing import TYPE_CHECKING, NamedTuple
 
 from flask import current_app, request
@@ -51,11 +52,35 @@ def login_budgets(user: User | None, typed: str = "") -> tuple[Budget, Budget]:
 
 
 def mail_budgets(address: str) -> tuple[Budget, Budget]:
-    """Emails someone can make the site send (reset, registration, confirmation): per address and per IP."""
+    """Emails a client may ask the site to send (reset, registration, confirmation): per address from this
+    client, and per client. Used up, the client is told so."""
+    ip = client_ip()
     return (
-        Budget("MAIL_LIMIT_PER_ADDRESS", "mail-address", fold(address)),
-        Budget("MAIL_LIMIT_PER_IP", "mail-ip", client_ip()),
+        # The IP first: it holds no "|", so no address can make two keys collide.
+        Budget("MAIL_LIMIT_PER_ADDRESS", "mail-address-ip", f"{ip}|{fold(address)}"),
+        Budget("MAIL_LIMIT_PER_IP", "mail-ip", ip),
     )
+
+
+def mail_address_budget(address: str) -> Budget:
+    """All emails to one address, whoever asks. Used up, nothing more is sent but the answer stays the same:
+    otherwise anyone could block a chosen person's password reset, and the refusal would tell them so."""
+    return Budget("MAIL_LIMIT_PER_ADDRESS_TOTAL", "mail-address", fold(address))
+
+
+class Mail(enum.Enum):
+    """What to do with an email a client asked for."""
+
+    SEND = "send"
+    SKIP = "skip"  # the address's total is used up: answer as if sent, send nothing
+    REFUSE = "refuse"  # this client's budgets are used up: tell them (429)
+
+
+def take_mail(address: str) -> Mail:
+    """Count an email to `address` asked for by this client against its budgets and the address's total."""
+    if not take(*mail_budgets(address)):
+        return Mail.REFUSE
+    return Mail.SEND if take(mail_address_budget(address)) else Mail.SKIP
 
 
 def _fallback() -> RateLimiter:

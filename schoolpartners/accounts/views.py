@@ -42,7 +42,10 @@ def _safe_next(target: str | None) -> str:
     """A path on this site to go to after login; anything else (other hosts, tricks) gives the dashboard."""
     if target:
         target = _UNSAFE_IN_NEXT.sub("", target)
-        parts = urlsplit(target)
+        try:
+            parts = urlsplit(target)
+        except ValueError:  # e.g. "//[" (an unclosed IPv6 host): the login has happened, so no 500 now
+            return url_for("main.dashboard")
         if (
             not parts.scheme
             and not parts.netloc
@@ -125,15 +128,19 @@ def register():
         return redirect(url_for("main.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
-        if not throttle.take(*throttle.mail_budgets(form.email.data)):
+        mail = throttle.take_mail(form.email.data)
+        if mail is throttle.Mail.REFUSE:
             form.form_errors.append(TOO_MANY_MAILS)
             return render_template("accounts/register.html", form=form), 429
-        locale = str(get_locale())
-        user = services.register_staff(
-            form.email.data, form.display_name.data, form.password.data, locale, DEFAULT_TIMEZONES[locale]
-        )
-        db.session.commit()
-        log_event("register", user_id=user.id if user else None)
+        if mail is throttle.Mail.SEND:
+            locale = str(get_locale())
+            user = services.register_staff(
+                form.email.data, form.display_name.data, form.password.data, locale, DEFAULT_TIMEZONES[locale]
+            )
+            db.session.commit()
+            log_event("register", user_id=user.id if user else None)
+        else:
+            log_event("mail_skipped", reason="address_total", action="register")
         # The same answer for a taken address (its owner gets an email instead), so no address is revealed.
         flash(
             _(
@@ -160,11 +167,15 @@ def show_unconfirmed():
 def resend_confirmation():
     """Send a new confirmation link."""
     if ActionForm().validate_on_submit() and current_user.email and not current_user.email_confirmed:
-        if not throttle.take(*throttle.mail_budgets(current_user.email)):
+        mail = throttle.take_mail(current_user.email)
+        if mail is throttle.Mail.REFUSE:
             flash(str(TOO_MANY_MAILS), "warning")
             return render_template("accounts/unconfirmed.html", form=ActionForm()), 429
-        services.send_confirmation(current_user)
-        db.session.commit()
+        if mail is throttle.Mail.SEND:
+            services.send_confirmation(current_user)
+            db.session.commit()
+        else:
+            log_event("mail_skipped", reason="address_total", action="confirm", user_id=current_user.id)
         flash(_("We sent you a new confirmation link."), "info")
     return redirect(url_for("accounts.show_unconfirmed"))
 
@@ -199,12 +210,17 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         # Counted whether or not the address has an account, so the limit reveals nothing either.
-        if not throttle.take(*throttle.mail_budgets(form.email.data)):
+        mail = throttle.take_mail(form.email.data)
+        if mail is throttle.Mail.REFUSE:
             form.form_errors.append(TOO_MANY_MAILS)
             return render_template("accounts/reset_request.html", form=form), 429
-        services.request_password_reset(form.email.data)
-        db.session.commit()
-        log_event("password_reset_requested")
+        if mail is throttle.Mail.SEND:
+            services.request_password_reset(form.email.data)
+            db.session.commit()
+            log_event("password_reset_requested")
+        else:
+            # Anyone can use up an address's total: not refused, so the answer tells them nothing.
+            log_event("mail_skipped", reason="address_total", action="reset")
         # The same answer whether or not the address exists.
         flash(_("If an account exists for this address, we have sent a link to reset the password."), "info")
         return redirect(url_for("accounts.login"))

@@ -13,6 +13,7 @@ from ..accounts.models import User
 from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
 from ..forms import ActionForm
+from ..links import site_url
 from ..permissions import access
 from ..privacy.forms import DeleteStudentForm
 from . import services
@@ -33,7 +34,9 @@ def get_student_or_404(school_class: SchoolClass, student_id: int) -> User:
 
 def credentials_page(school_class: SchoolClass, accounts: list[tuple[User, str]]) -> Response:
     """The one-time passwords, shown once and never stored: printable, not cached."""
-    response = make_response(render_template("classes/credentials.html", school_class=school_class, accounts=accounts))
+    # The configured address, not the request's Host header (the client's choice, finding #3).
+    page = render_template("classes/credentials.html", school_class=school_class, accounts=accounts, site=site_url())
+    response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 
