@@ -31,7 +31,15 @@ from ..showcase.services import public_name
 from ..sqltypes import utcnow
 from ..submissions.models import Feedback, Submission, SubmissionStatus, SubmissionVersion
 from ..submissions.services import team_submission_ids
-from ..tandem.models import TandemMember, TandemMessage, TandemPair, TandemProfile, TandemSession, VocabularyEntry
+from ..tandem.models import (
+    TandemMeeting,
+    TandemMember,
+    TandemMessage,
+    TandemPair,
+    TandemProfile,
+    TandemSession,
+    VocabularyEntry,
+)
 
 IN_MEMORY = 8 * 1024 * 1024  # exports up to this size are built and sent in memory
 
@@ -186,6 +194,12 @@ def _tandem(student: User) -> dict:
         .options(selectinload(TandemSession.notes))
         .order_by(TandemSession.held_on, TandemSession.id)
     ).all()
+    meetings = db.session.scalars(
+        sa.select(TandemMeeting)
+        .where(TandemMeeting.pair_id.in_(mine))
+        .options(joinedload(TandemMeeting.created_by))
+        .order_by(TandemMeeting.starts_at, TandemMeeting.id)
+    ).all()
     return {
         "tandem_profile": None
         if profile is None
@@ -226,6 +240,16 @@ def _tandem(student: User) -> dict:
             }
             for s in sessions
         ],
+        "tandem_meetings": [
+            {
+                "pair_id": m.pair_id,
+                "starts_at": m.starts_at,
+                "minutes": m.minutes,
+                "place": m.place,
+                "planned_by": _person(student, m.created_by),
+            }
+            for m in meetings
+        ],
         "vocabulary": [
             {
                 "pair_id": v.pair_id,
@@ -241,6 +265,15 @@ def _tandem(student: User) -> dict:
             )
         ],
     }
+
+
+def _person(student: User, user: User | None) -> str | None:
+    """The pupil by name, other pupils by first name and initial, staff by the name they work under."""
+    if user is None:
+        return None
+    if user.id == student.id:
+        return student.display_name
+    return public_name(user) if user.is_student else user.display_name
 
 
 def _workspace(student: User, locale: str) -> dict:

@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
+from ..classes.models import ConsentScope
+from ..classes.services import hidden_from
 from ..extensions import db
 from ..moderation import registry
 from ..schools.models import StaffMembership
@@ -35,6 +37,13 @@ def may_report(project_id: int, author_id: int | None, user: User) -> bool:
         return False
     project = db.session.get(Project, project_id)
     return project is not None and can_view(project, user)
+
+
+def author_hidden(user: User, *authors: User | None) -> bool:
+    """Whether one of the authors is a pupil the workspace leaves out for `user` (no parents' consent to taking
+    part, another school): the report page would show their text (Finding #8)."""
+    shown = [author for author in authors if author is not None]
+    return bool(shown) and bool(hidden_from(user, shown, ConsentScope.participation))
 
 
 class _WorkspaceText(registry.ReportTarget):
@@ -76,8 +85,11 @@ class PostTarget(_WorkspaceText):
         return url_for("projects.show_workspace", project_id=post.project_id, post=post.id, _anchor=f"post-{post.id}")
 
     def can_report(self, post: Post, user: User) -> bool:
-        """Not once moderators hid it: the report page would show its text again (finding #10)."""
-        return post.hidden_at is None and may_report(post.project_id, post.author_id, user)
+        """Not once moderators hid it, nor when its author is hidden from the user: the report page would show its
+        text again (findings #10 and #8)."""
+        if post.hidden_at is not None or not may_report(post.project_id, post.author_id, user):
+            return False
+        return not author_hidden(user, post.author)
 
 
 class CommentTarget(_WorkspaceText):
@@ -105,10 +117,13 @@ class CommentTarget(_WorkspaceText):
         )
 
     def can_report(self, comment: Comment, user: User) -> bool:
-        """Not once it or its post is hidden (finding #10)."""
+        """Not once it or its post is hidden (finding #10), nor when its author or the post's is hidden from the
+        user: the workspace leaves both out (finding #8)."""
         if comment.hidden_at is not None or comment.post.hidden_at is not None:
             return False
-        return may_report(comment.post.project_id, comment.author_id, user)
+        if not may_report(comment.post.project_id, comment.author_id, user):
+            return False
+        return not author_hidden(user, comment.author, comment.post.author)
 
 
 def scopes_for(user: User) -> set[str]:

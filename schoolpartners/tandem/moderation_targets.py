@@ -57,8 +57,11 @@ class TandemMessageTarget(registry.ReportTarget):
         return url_for("tandem.show_pair", pair_id=message.pair_id, _anchor=f"message-{message.id}")
 
     def can_report(self, message: TandemMessage, user: User) -> bool:
-        """The other partner (or a supervising teacher) reports; nobody reports their own message."""
+        """The other partner (or a supervising teacher) reports; nobody reports their own message, nor one erased
+        with its author's data (no text left)."""
         if not user.is_authenticated or message.author_id == user.id or message.hidden_at is not None:
+            return False
+        if not message.body:
             return False
         pair = pairs.load_pair(message.pair_id)
         if message.author is not None and consent.hidden(user, [message.author]):

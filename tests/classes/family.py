@@ -6,7 +6,7 @@ Every text Lena writes carries the word MARK, so a test can look for it in every
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,6 +44,7 @@ from schoolpartners.tandem.models import (
     PairState,
     RoundState,
     SessionNote,
+    TandemMeeting,
     TandemMember,
     TandemMessage,
     TandemPair,
@@ -140,6 +141,13 @@ def build(app, make_school, make_user, extra: int = 1) -> dict:
         db.session.add(session)
         db.session.add(VocabularyEntry(pair_id=pair.id, word=f"{MARK} {n}", translation="зяблик", added_by_id=lena.id))
         db.session.add(VocabularyEntry(pair_id=pair.id, word="Apfel", translation="яблоко", added_by_id=ivan.id))
+        starts = datetime(2026, 10, 5, 12, 0, tzinfo=UTC) + timedelta(days=7 * n)
+        db.session.add(TandemMeeting(pair_id=pair.id, starts_at=starts, place=f"Raum {MARK}", created_by_id=lena.id))
+        db.session.add(
+            TandemMeeting(
+                pair_id=pair.id, starts_at=starts + timedelta(days=1), minutes=30, place="Урок", created_by_id=ivan.id
+            )
+        )
 
     # A project: posts and comments, an own submission and a team submission.
     project = Project(

@@ -17,6 +17,7 @@ from schoolpartners.submissions.models import Submission, SubmissionVersion
 from schoolpartners.tandem.models import SessionNote, TandemMessage, VocabularyEntry
 from tests.classes.family import MARK, build, texts_holding
 from tests.factories import as_user
+from tests.texts import shown
 
 
 def test_the_retention_purge_leaves_no_text_of_the_pupil_and_no_files(app, make_school, make_user):
@@ -69,7 +70,22 @@ def test_a_teacher_deletes_on_the_familys_request_after_a_confirmation_and_it_is
     lena_id = w["lena"].id
     url = f"/classes/{w['de_class'].id}/students/{lena_id}/delete"
     page = teacher.get(url).get_data(as_text=True)
-    assert "1 tandem message" in page and "2 posts" in page and "2 comments" in page and "2 stored files" in page
+    counted = [  # (singular, plural, count) as the page lists them, in the reader's language
+        (
+            "%(num)d tandem message (the partner sees “deleted account” in its place)",
+            "%(num)d tandem messages (the partner sees “deleted account” in their place)",
+            1,
+        ),
+        ("%(num)d post in a project workspace", "%(num)d posts in project workspaces", 2),
+        ("%(num)d comment in a project workspace", "%(num)d comments in project workspaces", 2),
+        (
+            "%(num)d stored file (also the files this student handed in for team work)",
+            "%(num)d stored files (also the files this student handed in for team work)",
+            2,
+        ),
+    ]
+    for singular, plural, num in counted:
+        assert shown(app, singular, plural=plural, num=num) in page, singular
     assert teacher.post(url, data={}).status_code == 200
     assert db.session.get(User, lena_id) is not None and len(texts_holding(MARK)) > 10
 
@@ -105,3 +121,22 @@ def test_a_school_coordinator_may_delete_but_no_teacher_of_another_class_or_scho
     coordinator = as_user(app, make_user("school_coordinator", school=w["de"]))
     assert coordinator.post(url, data={"confirm": "y"}).status_code == 302
     assert texts_holding(MARK) == []
+
+
+def test_the_partner_sees_message_deleted_in_place_of_her_erased_messages(app, make_school, make_user):
+    """Issue 10 item 6: after the deletion the pair page keeps the order of the conversation: her message shows
+    "Message deleted" under "deleted account" (not an empty card), without a report link; his stays as written."""
+    w = build(app, make_school, make_user)
+    url = f"/classes/{w['de_class'].id}/students/{w['lena'].id}/delete"
+    assert as_user(app, w["de_teacher"]).post(url, data={"confirm": "y"}).status_code == 302
+    (erased,) = db.session.scalars(sa.select(TandemMessage).where(TandemMessage.author_id.is_(None))).all()
+
+    for viewer in ("ivan", "ru_teacher"):  # both read Russian
+        response = as_user(app, w[viewer]).get(f"/tandem/pairs/{w['pair'].id}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        card = page[page.index(f'id="message-{erased.id}"') :].split("</article>")[0]
+        assert shown(app, "Message deleted", "ru") in card and shown(app, "deleted account", "ru") in card
+        assert "/report/" not in card
+        assert "Привет, я Иван 0" in page and MARK not in page
+    assert as_user(app, w["ivan"]).get(f"/report/tandem_message/{erased.id}").status_code == 404

@@ -10,6 +10,7 @@ import zipfile
 from schoolpartners.extensions import db
 from tests.classes.family import MARK, PDF, build
 from tests.factories import as_user
+from tests.texts import shown
 
 
 def unzip(response) -> zipfile.ZipFile:
@@ -57,6 +58,24 @@ def test_teacher_export_holds_every_category_and_names_others_by_first_name_and_
     assert "Ivan P." in index and "Team Elbe" in index
 
 
+def test_the_export_holds_the_planned_meetings_of_her_tandems(app, make_school, make_user):
+    """Issue 10 item 6: the meetings planned for her pairs (by her or her partner) are in data.json and the index,
+    the partner named by first name and initial."""
+    w = build(app, make_school, make_user)
+    teacher = as_user(app, w["de_teacher"])
+    archive = unzip(teacher.get(f"/classes/{w['de_class'].id}/students/{w['lena'].id}/export"))
+    data = json.loads(archive.read("data.json"))
+    assert [(m["pair_id"], m["place"], m["minutes"], m["planned_by"]) for m in data["tandem_meetings"]] == [
+        (w["pair"].id, f"Raum {MARK}", 45, f"Lena {MARK}"),
+        (w["pair"].id, "Урок", 30, "Ivan P."),
+    ]
+    assert data["tandem_meetings"][0]["starts_at"] == "2026-10-05T12:00:00+00:00"
+    index = archive.read("index.html").decode()
+    section = index[index.index(shown(app, "Planned meetings")) :]
+    assert f"Raum {MARK}" in section and "Урок" in section
+    assert shown(app, "planned by %(name)s", name="Ivan P.") in section and "Petrov" not in index
+
+
 def test_a_pupil_downloads_their_own_data_from_the_account_page_in_their_language(app, make_school, make_user):
     """Issue 10 item 6: the pupil reaches their data from the account page; the index is in their language."""
     w = build(app, make_school, make_user)
@@ -82,7 +101,8 @@ def test_the_export_runs_a_fixed_number_of_statements(app, make_school, make_use
         queries.statements.clear()
         archive = unzip(teacher.get(url))
         counts.append(queries.count)
-        assert len(json.loads(archive.read("data.json"))["tandem_messages"]) == extra
+        data = json.loads(archive.read("data.json"))
+        assert len(data["tandem_messages"]) == extra and len(data["tandem_meetings"]) == 2 * extra
     assert counts[0] == counts[1], counts
 
 
