@@ -196,7 +196,9 @@ def _clear(user: User) -> None:
 def remove(user: User, password: str, code: str) -> None:
     """The user turns their own second factor off (password and a code); not where it is required."""
     if is_required(user):
-        raise AccountError(_l("Your role requires a second factor. Another coordinator can reset it if needed."))
+        raise AccountError(
+            _l("Your role requires a second factor. If needed, a school coordinator or the foundation can reset it.")
+        )
     if not user.mfa_enabled:
         raise AccountError(_l("No second factor is set up."))
     if not check_password(user, password):
