@@ -2,7 +2,8 @@
 (Finding #6, Issue 10 item 3).
 
 `clean_file(path, kind)` rewrites a stored file in place, for every kind that `uploads` accepts:
-images re-encoded (`images`), PDF (`pdf`), DOCX/PPTX/ODT (`packages`), MP3 and MP4/M4A (`media`).
+images re-encoded (`images`), PDF (`pdf`, the JPEGs inside it losslessly by `jpeg`), DOCX/PPTX/ODT (`packages`),
+MP3 (`media`, its audio frames alone by `mp3`) and MP4/M4A (`media`).
 A file that cannot be cleaned reliably raises `CleaningError` with a message for the pupil; the caller
 refuses the upload (or, for files stored earlier, reports it).
 """

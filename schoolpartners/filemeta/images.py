@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import IO
 
 from PIL import Image, ImageOps
@@ -26,6 +27,17 @@ def image_kind(head: bytes) -> str | None:
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "webp"
     return None
+
+
+def pixel_count(data: bytes, kind: str) -> int:
+    """Width × height from the image's header, without decoding it."""
+    try:
+        with Image.open(io.BytesIO(data), formats=[IMAGE_FORMATS[kind]]) as image:
+            return image.width * image.height
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise CleaningError(TOO_MANY_PIXELS) from exc
+    except Exception as exc:
+        raise CleaningError(UNREADABLE) from exc
 
 
 def reencode(source: str | IO[bytes], target: IO[bytes], kind: str, orient: bool = True) -> None:

@@ -1,6 +1,7 @@
 """Audio and video without tags or recording location (Finding #6).
 
-MP3: ID3 (v1 and v2) and APE tags are removed with mutagen; the audio frames stay as they are.
+MP3: only the audio frames are kept (`mp3.audio_frames`), so no ID3, APE or Lyrics3 tag survives, wherever
+it sits in the file; the frames themselves stay as they are.
 MP4/M4A: the audio and video streams are copied into a new container by FFmpeg (PyAV) with no metadata, so
 nothing from the original `moov` survives: not `©xyz` in `udta`, not Apple's
 `com.apple.quicktime.location.ISO6709` in `meta`, not timed metadata tracks (which are not audio or video).
@@ -14,10 +15,9 @@ from pathlib import Path
 from typing import IO
 
 import av
-import mutagen.apev2
-import mutagen.id3
 
 from .errors import MEDIA_UNREADABLE, CleaningError
+from .mp3 import audio_frames
 
 # FFmpeg's "ipod" muxer writes the M4A brand for audio-only files, "mp4" the isom brand.
 MUXERS = {"mp4": "mp4", "m4a": "ipod"}
@@ -25,14 +25,21 @@ COPIED = ("audio", "video")
 
 
 def clean_mp3(target: str | Path | IO[bytes]) -> None:
-    """Remove every ID3 and APE tag from an MP3 file (a path or a seekable, writable file object)."""
-    try:
-        mutagen.id3.delete(target, delete_v1=True, delete_v2=True)
-        if hasattr(target, "seek"):
-            target.seek(0)
-        mutagen.apev2.delete(target)
-    except Exception as exc:  # mutagen raises its own error types for broken files
-        raise CleaningError(MEDIA_UNREADABLE) from exc
+    """Rewrite an MP3 file (a path or a seekable, writable file object) with its audio frames alone; refuse one
+    without any."""
+    if hasattr(target, "seek"):
+        target.seek(0)
+        frames = audio_frames(target.read())
+    else:
+        frames = audio_frames(Path(target).read_bytes())
+    if not frames:
+        raise CleaningError(MEDIA_UNREADABLE)
+    if hasattr(target, "seek"):
+        target.seek(0)
+        target.truncate()
+        target.write(frames)
+    else:
+        Path(target).write_bytes(frames)
 
 
 def remux(source: str | Path | IO[bytes], target: str | Path | IO[bytes], kind: str) -> None:
