@@ -48,13 +48,17 @@ class ModerationError(DomainError):
 
 @dataclass(frozen=True)
 class Shown:
-    """What the queue shows of a report's target; `exists` is False when it is gone (or its kind is)."""
+    """What the queue shows of a report's target; `exists` is False when it is gone (or its kind is). `withheld`:
+    its author is hidden from the viewer (no parents' consent, another school), so neither text nor link is shown
+    and the viewer does not decide; `reporter_hidden`: the reporter is, so their name is not shown."""
 
     label: str
     excerpt: str = ""
     link: str | None = None
     hidden: bool = False
     exists: bool = False
+    withheld: bool = False
+    reporter_hidden: bool = False
 
 
 def excerpt_of(target: registry.ReportTarget, obj) -> str:
@@ -108,7 +112,9 @@ def can_moderate(report: Report, user: User) -> bool:
 
 def queue(user: User, decided: bool = False, scopes: set[str] | None = None) -> sa.Select:
     """The reports `user` moderates: open ones oldest first, or decided ones newest first."""
-    query = sa.select(Report).options(joinedload(Report.reporter))
+    query = sa.select(Report).options(
+        joinedload(Report.reporter).joinedload(User.school), joinedload(Report.author).joinedload(User.school)
+    )
     if decided:
         query = (
             query.where(Report.state != ReportState.open)
@@ -123,13 +129,19 @@ def queue(user: User, decided: bool = False, scopes: set[str] | None = None) -> 
     return query
 
 
-def describe(reports: Iterable[Report]) -> dict[int, Shown]:
-    """What the queue shows of each report's target, each kind's targets loaded together."""
+def describe(reports: Iterable[Report], viewer: User) -> dict[int, Shown]:
+    """What the queue shows `viewer` of each report's target, each kind's targets loaded together; without the
+    text of authors and the names of reporters the kind hides from the viewer (Finding #8)."""
     reports = list(reports)
     wanted: dict[str, set[int]] = defaultdict(set)
+    people: dict[str, dict[int, User]] = defaultdict(dict)
     for report in reports:
         wanted[report.kind].add(report.target_id)
+        for person in (report.author, report.reporter):
+            if person is not None:
+                people[report.kind][person.id] = person
     loaded: dict[tuple[str, int], tuple[registry.ReportTarget, object]] = {}
+    hidden: dict[str, set[int]] = {}
     for kind, ids in wanted.items():
         try:
             target = registry.target(kind)
@@ -137,11 +149,15 @@ def describe(reports: Iterable[Report]) -> dict[int, Shown]:
             continue
         for target_id, obj in target.load_many(ids).items():
             loaded[kind, target_id] = (target, obj)
+        hidden[kind] = target.hidden_people(viewer, list(people[kind].values())) if people[kind] else set()
     shown = {}
     for report in reports:
         target, obj = loaded.get((report.kind, report.target_id), (None, None))
+        reporter_hidden = report.reporter_id in hidden.get(report.kind, ())
         if target is None:
-            shown[report.id] = Shown(label=registry.ReportTarget.label)
+            shown[report.id] = Shown(label=registry.ReportTarget.label, reporter_hidden=reporter_hidden)
+        elif report.author_id is not None and report.author_id in hidden[report.kind]:
+            shown[report.id] = Shown(label=target.label, exists=True, withheld=True, reporter_hidden=reporter_hidden)
         else:
             shown[report.id] = Shown(
                 label=target.label,
@@ -149,12 +165,16 @@ def describe(reports: Iterable[Report]) -> dict[int, Shown]:
                 link=target.link(obj),
                 hidden=target.is_hidden(obj),
                 exists=True,
+                reporter_hidden=reporter_hidden,
             )
     return shown
 
 
 def actions_for(report: Report, shown: Shown) -> tuple[str, ...]:
-    """The decisions the queue offers on a report, given what its target looks like now."""
+    """The decisions the queue offers on a report, given what its target looks like now; none on a target whose
+    author is hidden from the moderator (the author's own school decides)."""
+    if shown.withheld:
+        return ()
     actions = []
     if shown.exists and not shown.hidden and report.state is not ReportState.hidden:
         actions.append("hide")
@@ -217,8 +237,20 @@ def report(kind: str, target_id: int, user: User, reason: str) -> Report:
 # --- decisions -------------------------------------------------------------------------------------------
 
 
+def withheld_from(report: Report, user: User) -> bool:
+    """Whether the reported text's author is hidden from `user` (see ReportTarget.hidden_people)."""
+    if report.author is None:
+        return False
+    try:
+        target = registry.target(report.kind)
+    except KeyError:
+        return False
+    return bool(target.hidden_people(user, [report.author]))
+
+
 def _check(report: Report, by: User, note: str) -> str:
-    if not can_moderate(report, by):
+    # Finding #8: who must not see the text does not decide on it either; the author's own school does.
+    if not can_moderate(report, by) or withheld_from(report, by):
         raise ModerationError(_l("You cannot moderate this report."))
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:

@@ -42,7 +42,7 @@ def list_reports():
     decided = request.args.get("state") == "decided"
     scopes = services.scopes_of(user)
     page = db.paginate(services.queue(user, decided, scopes), per_page=PER_PAGE, error_out=False)
-    shown = services.describe(page.items)
+    shown = services.describe(page.items, user)
     return render_template(
         "moderation/queue.html",
         page=page,

@@ -1,9 +1,11 @@
 """Everything the platform holds about a pupil, as a zip: a readable index.html, data.json and the files
 (Finding #21, Issue 10 item 6, GDPR Art. 15/20).
 
-Other people appear as little as possible: tandem partners and team co-authors as first name and initial;
-teachers by the name they work under. Team work belongs to the team, so a team submission is included whole
-(each version marked with who handed it in). A fixed number of statements, whatever the amount of data.
+Other people appear as little as possible: tandem partners and team co-authors as first name and initial, and
+not at all when the site hides them for lack of their parents' consent (participation for teams, tandem for
+tandems); teachers by the name they work under. Of team work the export holds the team, the stage and the pupil's
+own versions with their files, never a co-author's text or files (file names often hold full names, Finding #6).
+A fixed number of statements, whatever the amount of data.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..accounts.models import User
 from ..classes.models import ClassMembership, ConsentScope, ParentalConsent, SchoolClass
+from ..classes.services import lacking_consent
 from ..extensions import db
 from ..i18n import current_locale
 from ..moderation.models import Report
@@ -57,10 +60,15 @@ def collect(student: User) -> tuple[dict, list[tuple[str, str]]]:
     files of their work as (path in the zip, name on disk)."""
     locale = current_locale()
     works = _works(student)
+    # Co-authors whose parents have not agreed to their taking part are left out, as the site leaves them out.
+    hidden = lacking_consent(
+        [m.student for work in works if work.team for m in work.team.members if m.student_id != student.id],
+        ConsentScope.participation,
+    )
     files = [
         (file_path(work, version, stored), stored.storage_name)
         for work in works
-        for version in work.versions
+        for version in own_versions(student, work)
         for stored in version.files
     ]
     data = {
@@ -86,7 +94,7 @@ def collect(student: User) -> tuple[dict, list[tuple[str, str]]]:
                 .order_by(ParentalConsent.recorded_at)
             )
         ],
-        "submissions": [_work(student, work, locale) for work in works],
+        "submissions": [_work(student, work, locale, hidden) for work in works],
         **_tandem(student),
         **_workspace(student, locale),
         "notifications": [
@@ -127,28 +135,32 @@ def _works(student: User) -> list[Submission]:
                 joinedload(Submission.milestone).joinedload(Milestone.project),
                 selectinload(Submission.versions).selectinload(SubmissionVersion.files),
                 selectinload(Submission.feedback).joinedload(Feedback.author),
-                selectinload(Submission.team).selectinload(Team.members).joinedload(TeamMember.student),
+                selectinload(Submission.team)
+                .selectinload(Team.members)
+                .joinedload(TeamMember.student)
+                .joinedload(User.school),
             )
             .order_by(Submission.id)
         )
     )
 
 
-def _work(student: User, work: Submission, locale: str) -> dict:
+def own_versions(student: User, work: Submission) -> list[SubmissionVersion]:
+    """All versions of the pupil's own work; of team work only those the pupil handed in."""
+    if work.team_id is None:
+        return list(work.versions)
+    return [v for v in work.versions if v.author_id == student.id]
+
+
+def _work(student: User, work: Submission, locale: str, hidden: set[int]) -> dict:
     team = work.team
     members = {m.student_id: m.student for m in team.members} if team else {}
-
-    def author(user_id: int | None) -> str | None:
-        if user_id == student.id:
-            return student.display_name
-        return public_name(members[user_id]) if user_id in members else None
-
     return {
         "id": work.id,
         "project": work.milestone.project.title(locale),
         "stage": work.milestone.title(locale),
         "team": team.name if team else None,
-        "co_authors": [public_name(m) for i, m in members.items() if i != student.id],
+        "co_authors": [public_name(m) for i, m in members.items() if i not in hidden and i != student.id],
         "status": work.status.value,
         "created_at": work.created_at,
         "versions": [
@@ -156,11 +168,11 @@ def _work(student: User, work: Submission, locale: str) -> dict:
                 "number": v.number,
                 "handed_in_at": v.created_at,
                 "late": v.late,
-                "by": author(v.author_id),
+                "by": student.display_name if v.author_id == student.id else None,
                 "text": v.text,
                 "files": [{"name": f.original_name, "size": f.size, "path": file_path(work, v, f)} for f in v.files],
             }
-            for v in work.versions
+            for v in own_versions(student, work)
         ],
         "feedback": [
             {
@@ -185,9 +197,13 @@ def _tandem(student: User) -> dict:
     pairs = db.session.scalars(
         sa.select(TandemPair)
         .where(TandemPair.id.in_(mine))
-        .options(selectinload(TandemPair.members).joinedload(TandemMember.user))
+        .options(selectinload(TandemPair.members).joinedload(TandemMember.user).joinedload(User.school))
         .order_by(TandemPair.id)
     ).all()
+    # Partners whose parents have not agreed to the tandem are left out, as the pair page leaves them out.
+    hidden = lacking_consent(
+        [m.user for p in pairs for m in p.members if m.user_id != student.id], ConsentScope.tandem
+    )
     sessions = db.session.scalars(
         sa.select(TandemSession)
         .where(TandemSession.pair_id.in_(mine))
@@ -217,7 +233,9 @@ def _tandem(student: User) -> dict:
                 "id": p.id,
                 "state": p.state.value,
                 "published_at": p.published_at,
-                "partners": [public_name(m.user) for m in p.members if m.user_id != student.id],
+                "partners": [
+                    public_name(m.user) for m in p.members if m.user_id != student.id and m.user_id not in hidden
+                ],
             }
             for p in pairs
         ],
@@ -235,7 +253,7 @@ def _tandem(student: User) -> dict:
                 "held_on": s.held_on,
                 "minutes_de": s.minutes_de,
                 "minutes_ru": s.minutes_ru,
-                "topics": s.topics,
+                "topics": None if s.logged_by_id in hidden else s.topics,
                 "learned": next((n.learned for n in s.notes if n.user_id == student.id), None),
             }
             for s in sessions
@@ -246,7 +264,7 @@ def _tandem(student: User) -> dict:
                 "starts_at": m.starts_at,
                 "minutes": m.minutes,
                 "place": m.place,
-                "planned_by": _person(student, m.created_by),
+                "planned_by": None if m.created_by_id in hidden else _person(student, m.created_by),
             }
             for m in meetings
         ],

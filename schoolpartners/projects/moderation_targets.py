@@ -66,6 +66,11 @@ class _WorkspaceText(registry.ReportTarget):
     def is_hidden(self, obj) -> bool:
         return obj.hidden_at is not None
 
+    def hidden_people(self, viewer: User, people: list[User]) -> set[int]:
+        """Pupils without consent to taking part, of another school than the viewer's: the workspace leaves them
+        out, so the queue shows neither their text nor their name (Finding #8)."""
+        return hidden_from(viewer, people, ConsentScope.participation)
+
 
 class PostTarget(_WorkspaceText):
     kind = "post"

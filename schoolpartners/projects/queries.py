@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..accounts.models import User
+from ..accounts.models import User, UserRole
 from ..classes.models import ClassMembership, ClassTeacher, ConsentScope, SchoolClass
 from ..classes.services import consent_marks, hidden_from
 from ..extensions import db
 from ..schools.models import MembershipStatus, StaffMembership
-from .models import Project, ProjectClass, ProjectSide
+from .models import Comment, Post, Project, ProjectClass, ProjectSide
 
 
 def leads(project_id: int | None = None, user_id: int | None = None) -> sa.Subquery:
@@ -80,6 +80,24 @@ def project_students(project: Project, viewer: User | None = None) -> list[User]
     return [s for s in students if s.id not in hidden]
 
 
+def students_and_authors(project: Project) -> tuple[list[User], list[User]]:
+    """The current students of the project's classes by name, and the other students who wrote a post or comment
+    in the project (archived, moved to another class): one query."""
+    class_ids = [link.class_id for link in project.class_links]
+    in_classes = sa.select(ClassMembership.student_id).where(ClassMembership.class_id.in_(class_ids))
+    member = sa.and_(User.id.in_(in_classes), User.archived_at.is_(None), User.is_active.is_(True))
+    wrote = sa.union(
+        sa.select(Post.author_id).where(Post.project_id == project.id),
+        sa.select(Comment.author_id).join(Post, Post.id == Comment.post_id).where(Post.project_id == project.id),
+    )
+    rows = db.session.execute(
+        sa.select(User, sa.case((member, True), else_=False))
+        .where(sa.or_(member, sa.and_(User.role == UserRole.student, User.id.in_(wrote))))
+        .order_by(User.display_name, User.id)
+    ).all()
+    return [user for user, is_member in rows if is_member], [user for user, is_member in rows if not is_member]
+
+
 @dataclass
 class SchoolMembers:
     side: ProjectSide
@@ -92,8 +110,10 @@ def members_by_school(project: Project, viewer: User) -> tuple[list[SchoolMember
     """Both schools as equals, each with its leading teachers and the students the viewer may see, and the ids of
     the students the viewer may not see (Finding #8)."""
     teachers = project_teachers(project.id)
-    students = project_students(project)
-    hidden, lacking = consent_marks(viewer, students, ConsentScope.participation)
+    students, authors = students_and_authors(project)
+    # Every pupil the page shows is checked, not only the current ones of the project's classes: one who has left
+    # (archived, kept until the purge) or moved to another class still wrote posts and comments here.
+    hidden, lacking = consent_marks(viewer, students + authors, ConsentScope.participation)
     students = [s for s in students if s.id not in hidden]
     groups = [
         SchoolMembers(

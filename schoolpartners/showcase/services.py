@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..certificates import CertificateData, CertificateSchool
 from ..classes.models import ClassMembership, ClassTeacher, ConsentScope
-from ..classes.services import hidden_from, lacking_consent
+from ..classes.services import consents_of, hidden_from, needs_consent
 from ..domain import DomainError
 from ..extensions import db
 from ..notifications.services import notify
@@ -26,7 +26,6 @@ from ..projects import services as projects
 from ..projects.models import Project, ProjectClass, ProjectSide, ProjectState
 from ..sqltypes import utcnow
 from ..submissions.models import Submission
-from ..submissions.services import authors
 from .models import Recognition, RecognitionKind, ShowcaseEntry
 
 
@@ -42,22 +41,44 @@ def public_name(student: User) -> str:
     return f"{parts[0]} {parts[-1][0]}."
 
 
+def authors_of(submission: Submission) -> list[User]:
+    """The student, or every member of the team, from the submission's relationships (load them eagerly for a
+    list: `submission.student`, `submission.team.members.student`)."""
+    if submission.team_id is None:
+        return [submission.student] if submission.student else []
+    return [member.student for member in submission.team.members] if submission.team else []
+
+
 def contributors(submission: Submission) -> list[User]:
     """The authors and everyone who handed in a version (a student who has left the team wrote some of it)."""
-    people = {user.id: user for user in authors(submission)}
+    people = {user.id: user for user in authors_of(submission)}
     for version in submission.versions:
         if version.author is not None:
             people.setdefault(version.author_id, version.author)
     return list(people.values())
 
 
+PUBLIC_SCOPES = (ConsentScope.showcase, ConsentScope.participation)
+
+
+def publishable(submissions: list[Submission]) -> dict[int, list[User]]:
+    """The submissions whose every contributor has agreed to publication and to taking part (or is old enough to
+    decide alone), by id, each with its authors: the public sees no work of a student whose parents withdrew either
+    consent (Finding #8). One query for the consents of all; the rest comes from the loaded relationships."""
+    people = {submission.id: contributors(submission) for submission in submissions}
+    young = {user.id: user for users in people.values() for user in users if user.is_student and needs_consent(user)}
+    found = consents_of(list(young))
+    lacking = {i for i in young if any(scope not in found[i] for scope in PUBLIC_SCOPES)}
+    return {
+        submission.id: authors_of(submission)
+        for submission in submissions
+        if people[submission.id] and not any(user.id in lacking for user in people[submission.id])
+    }
+
+
 def may_publish(submission: Submission) -> bool:
-    """Every contributor has agreed to publication and to taking part (or is old enough to decide alone): the
-    public sees no work of a student whose parents withdrew either consent (Finding #8)."""
-    people = contributors(submission)
-    return bool(people) and not any(
-        lacking_consent(people, scope) for scope in (ConsentScope.showcase, ConsentScope.participation)
-    )
+    """One submission may be published (see publishable)."""
+    return submission.id in publishable([submission])
 
 
 def entry_of(project: Project) -> ShowcaseEntry | None:
@@ -74,7 +95,7 @@ def save_entry(project: Project, user: User, summary_de: str, summary_ru: str, w
     works = db.session.scalars(
         sa.select(Submission).where(Submission.project_id == project.id, Submission.id.in_(work_ids))
     ).all()
-    if len(works) != len(set(work_ids)) or not all(may_publish(w) for w in works):
+    if len(works) != len(set(work_ids)) or len(publishable(works)) != len(works):
         raise ShowcaseError(_l("Choose works whose authors agreed to publication."), field="works")
     entry = entry_of(project) or ShowcaseEntry(project_id=project.id)
     entry.summary_de, entry.summary_ru, entry.updated_at = summary_de.strip(), summary_ru.strip(), utcnow()

@@ -18,12 +18,12 @@ from ..forms import ActionForm
 from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from ..projects import access as project_access
-from ..projects.models import Project, ProjectSide, ProjectState
+from ..projects.models import Project, ProjectSide, ProjectState, Team, TeamMember
 from ..projects.views import get_project_or_404
 from ..schools.models import School
 from ..submissions.file_names import file_name
 from ..submissions.models import Submission, SubmissionFile, SubmissionVersion
-from ..submissions.services import authors, upload_dir
+from ..submissions.services import upload_dir
 from ..uploads import send_stored
 from . import services
 from .forms import AwardForm, ShowcaseForm
@@ -50,22 +50,29 @@ def published_or_404(project_id: int) -> tuple[Project, ShowcaseEntry]:
 
 
 def showcased_works(project: Project) -> list[tuple[Submission, SubmissionVersion, list[str]]]:
-    """The chosen works with their latest version and their authors' public names."""
+    """The chosen works with their latest version and their authors' public names; a fixed number of queries
+    however many works (the authors loaded with the works, the consents of all in one query)."""
     works = db.session.scalars(
         sa.select(Submission)
         .where(Submission.project_id == project.id, Submission.showcased.is_(True))
         .options(
             selectinload(Submission.versions).selectinload(SubmissionVersion.files),
-            selectinload(Submission.versions).joinedload(SubmissionVersion.author),
+            selectinload(Submission.versions).joinedload(SubmissionVersion.author).joinedload(User.school),
             joinedload(Submission.milestone),
+            joinedload(Submission.student).joinedload(User.school),
+            selectinload(Submission.team)
+            .selectinload(Team.members)
+            .joinedload(TeamMember.student)
+            .joinedload(User.school),
         )
         .order_by(Submission.id)
     ).all()
-    shown = []
-    for work in works:
-        if services.may_publish(work) and work.versions:
-            shown.append((work, work.versions[-1], [services.public_name(s) for s in authors(work)]))
-    return shown
+    allowed = services.publishable(works)
+    return [
+        (work, work.versions[-1], [services.public_name(s) for s in allowed[work.id]])
+        for work in works
+        if work.id in allowed and work.versions
+    ]
 
 
 @bp.route("/showcase")
@@ -150,7 +157,12 @@ def edit_entry(project_id):
     submissions = db.session.scalars(
         sa.select(Submission)
         .where(Submission.project_id == project.id)
-        .options(joinedload(Submission.milestone), joinedload(Submission.student), joinedload(Submission.team))
+        .options(
+            joinedload(Submission.milestone),
+            joinedload(Submission.student),
+            selectinload(Submission.team).selectinload(Team.members).joinedload(TeamMember.student),
+            selectinload(Submission.versions).joinedload(SubmissionVersion.author),
+        )
         .order_by(Submission.milestone_id, Submission.id)
     ).all()
     # Finding #8: the partner school does not see the own work of a student without consent to taking part; their
@@ -158,7 +170,7 @@ def edit_entry(project_id):
     students = [s.student for s in submissions if s.student is not None]
     hidden, lacking = consent_marks(user, students, ConsentScope.participation)
     submissions = [s for s in submissions if s.student_id not in hidden]
-    allowed = {s.id for s in submissions if services.may_publish(s)}
+    allowed = set(services.publishable(submissions))
     form = ShowcaseForm(
         [(s.id, s) for s in submissions if s.id in allowed], obj=entry if request.method == "GET" else None
     )

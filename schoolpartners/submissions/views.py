@@ -22,7 +22,6 @@ from ..pagination import Page, page_number
 from ..permissions import access, refuse
 from ..projects import access as project_access
 from ..projects.models import Milestone, Team, TeamMember
-from ..projects.queries import project_students
 from ..projects.views import get_project_or_404
 from ..uploads import UploadError, send_stored
 from . import services
@@ -80,8 +79,10 @@ def show_milestone(project_id, milestone_id):
     status = request.args.get("status", "")
     chosen = SubmissionStatus[status] if status in SubmissionStatus.__members__ else None
     number = page_number(request.args.get("page"))
-    students = project_students(project)
-    hidden, lacking = consent_marks(user, students, ConsentScope.participation)
+    # Every pupil who handed in for the stage is checked, also one who has left (archived, kept until the purge)
+    # or moved to another class: the list shows their name (Finding #8).
+    submitters = db.session.scalars(_SUBMITTERS, {"milestone_id": milestone.id}).all()
+    hidden, lacking = consent_marks(user, submitters, ConsentScope.participation)
     total, rows = stage_rows(milestone.id, chosen, number, hidden)
     rows = [(*row[:6], row[6] in lacking) for row in rows]  # own teachers: "consent missing" (Finding #8)
     return render_template(
@@ -96,6 +97,9 @@ def show_milestone(project_id, milestone_id):
     )
 
 
+_SUBMITTERS = sa.select(User).where(
+    User.id.in_(sa.select(Submission.student_id).where(Submission.milestone_id == sa.bindparam("milestone_id")))
+)
 # Finding #8: a student's own work without consent to taking part is left out for the partner school.
 _SHOWN = sa.or_(Submission.student_id.is_(None), Submission.student_id.not_in(sa.bindparam("hidden", expanding=True)))
 

@@ -45,9 +45,8 @@ def test_teacher_export_holds_every_category_and_names_others_by_first_name_and_
     assert own["versions"][0]["text"] == f"Mein Text {MARK} 0" and own["feedback"][0]["text"] == "Gut gemacht"
     assert archive.read(own["versions"][0]["files"][0]["path"]).startswith(PDF)
     assert team["team"] == "Team Elbe" and team["co_authors"] == ["Ivan P."]
-    assert [v["by"] for v in team["versions"]] == ["Ivan P.", f"Lena {MARK}"]
-    for version in team["versions"]:
-        assert archive.read(version["files"][0]["path"]).startswith(PDF)
+    assert [v["by"] for v in team["versions"]] == [f"Lena {MARK}"]  # her own versions only (see below)
+    assert archive.read(team["versions"][0]["files"][0]["path"]).startswith(PDF)
 
     everything = archive.read("data.json").decode() + archive.read("index.html").decode()
     assert "Petrov" not in everything and "Привет, я Иван" not in everything  # the partner's name and words
@@ -126,3 +125,52 @@ def test_nobody_else_exports_a_pupil(app, client, login, make_school, make_user)
     assert data["profile"]["display_name"] == "Ivan Petrov" and not data["tandem_messages"][0]["text"].count(MARK)
     assert f"Lena {MARK}" not in archive.read("data.json").decode()  # the team's work names her as "Lena Z."
     assert data["submissions"][0]["co_authors"] == ["Lena Z."]
+
+
+def test_team_work_holds_only_her_own_versions_and_never_a_co_authors_files(app, make_school, make_user):
+    """Issue 10 item 2, Finding #6: the export held the team's whole submission, Ivan's version with his text and
+    his file under the name he uploaded it with (often a full name); now only Lena's own versions and files, with
+    the team, the stage and Ivan as first name and initial."""
+    w = build(app, make_school, make_user)
+    teacher = as_user(app, w["de_teacher"])
+    archive = unzip(teacher.get(f"/classes/{w['de_class'].id}/students/{w['lena'].id}/export"))
+    data = json.loads(archive.read("data.json"))
+    team = data["submissions"][1]
+    assert team["stage"] == "Zeitstrahl" and team["co_authors"] == ["Ivan P."]
+    assert [v["text"] for v in team["versions"]] == [f"Teil von {MARK}"]
+    everything = archive.read("data.json").decode() + archive.read("index.html").decode()
+    assert "Часть Ивана" not in everything and "Иван.pdf" not in everything
+    assert not [name for name in archive.namelist() if "Иван" in name]
+    assert w["ivan_file"].read_bytes() not in [archive.read(name) for name in archive.namelist()]
+
+
+def test_co_authors_and_partners_hidden_for_lack_of_consent_are_left_out(app, make_school, make_user):
+    """Issue 10 item 2: Ivan's parents withdrew their consent to taking part and to the tandem. The site hides him
+    from Lena, so her export names him neither as co-author nor as tandem partner, nor as planner of a meeting, nor
+    with the topics of a session he logged."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from schoolpartners.classes.models import ParentalConsent
+    from schoolpartners.sqltypes import utcnow
+    from schoolpartners.tandem.models import TandemSession
+
+    w = build(app, make_school, make_user)
+    db.session.add(
+        TandemSession(
+            pair_id=w["pair"].id, held_on=date(2026, 10, 9), minutes_ru=30, topics="Ивановы темы",
+            logged_by_id=w["ivan"].id,
+        )
+    )
+    for consent in db.session.scalars(sa.select(ParentalConsent).where(ParentalConsent.student_id == w["ivan"].id)):
+        consent.withdrawn_at = utcnow()
+    db.session.flush()
+    teacher = as_user(app, w["de_teacher"])
+    archive = unzip(teacher.get(f"/classes/{w['de_class'].id}/students/{w['lena'].id}/export"))
+    data = json.loads(archive.read("data.json"))
+    assert data["submissions"][1]["co_authors"] == [] and data["tandem_pairs"][0]["partners"] == []
+    assert [m["planned_by"] for m in data["tandem_meetings"]] == [f"Lena {MARK}", None]
+    assert [s["topics"] for s in data["tandem_sessions"]] == [f"Hobbys {MARK}", None]
+    everything = archive.read("data.json").decode() + archive.read("index.html").decode()
+    assert "Ivan" not in everything and "Ивановы темы" not in everything
