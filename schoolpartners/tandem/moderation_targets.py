@@ -68,6 +68,11 @@ class TandemMessageTarget(registry.ReportTarget):
             return False  # Finding #1: a partner without consent is left out, the report page's excerpt too
         return pair is not None and pairs.can_view(pair, user)
 
+    def hidden_people(self, viewer: User, people: list[User]) -> set[int]:
+        """Pupils without tandem consent, of another school than the viewer's: the pair page leaves them out, so the
+        queue shows neither their messages nor their names (Finding #1)."""
+        return consent.hidden(viewer, people)
+
     def hide(self, message: TandemMessage, by: User) -> None:
         message.hidden_at, message.hidden_by_id = utcnow(), by.id
         db.session.flush()

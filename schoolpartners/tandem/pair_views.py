@@ -50,7 +50,7 @@ def render_pair(pair: TandemPair, **forms):
     # Finding #1: a partner without the tandem consent is left out for the other school (their name, messages,
     # notes and words); their own teachers see them marked.
     people = pair.users + [m.author for m in shown_messages] + [w.added_by for w in words]
-    people += [note.user for s in logged for note in s.notes]
+    people += [note.user for s in logged for note in s.notes] + [s.logged_by for s in logged]
     hidden, lacking = consent.marks(user, people)
     if hidden:
         shown_messages = [m for m in shown_messages if m.author_id not in hidden]

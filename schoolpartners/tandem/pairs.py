@@ -169,7 +169,9 @@ def sessions(pair: TandemPair) -> list[TandemSession]:
         db.session.scalars(
             sa.select(TandemSession)
             .where(TandemSession.pair_id == pair.id)
-            .options(selectinload(TandemSession.notes).joinedload(SessionNote.user))
+            .options(
+                selectinload(TandemSession.notes).joinedload(SessionNote.user), joinedload(TandemSession.logged_by)
+            )
             .order_by(TandemSession.held_on.desc(), TandemSession.id.desc())
         )
     )

@@ -188,3 +188,25 @@ def test_a_pupil_new_in_the_class_without_consent_stays_out(app, world, make_stu
     pairing = _start(as_user(app, world["ru_teacher"]), world)
     assert newcomer.id not in {m.user_id for p in pairing.pairs for m in p.members}
     assert "Paul" not in as_user(app, world["ru_teacher"]).get(f"/tandem/rounds/{pairing.id}").get_data(as_text=True)
+
+
+def test_the_queue_withholds_a_hidden_pupils_tandem_message_from_the_partner_schools_teacher(app, world, live_pair):
+    """Finding #1: Lena's own teacher reports her message, then her parents withdraw the tandem consent. The
+    partner school's teacher, who moderates the class partnership too, reads neither the message nor her name in
+    the moderation queue; her own teacher still does."""
+    from schoolpartners.moderation.models import Report
+
+    lena = _name(world["german"][0], "Lena Schmidt")
+    message = TandemMessage(pair_id=live_pair.id, author_id=lena.id, body="Ich wohne in Altona, Elbchaussee 12.")
+    db.session.add(message)
+    db.session.flush()
+    de_teacher, ru_teacher = as_user(app, world["de_teacher"]), as_user(app, world["ru_teacher"])
+    assert de_teacher.post(f"/report/tandem_message/{message.id}", data={"reason": "Adresse"}).status_code == 302
+    assert db.session.scalar(sa.select(Report).where(Report.target_id == message.id)) is not None
+    assert "Elbchaussee" in ru_teacher.get("/moderation").get_data(as_text=True)  # seen while she has consent
+
+    _withdraw(app, world, lena)
+
+    partner_queue = ru_teacher.get("/moderation").get_data(as_text=True)
+    assert "Elbchaussee" not in partner_queue and "Lena" not in partner_queue
+    assert "Elbchaussee" in de_teacher.get("/moderation").get_data(as_text=True)
