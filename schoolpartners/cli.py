@@ -75,10 +75,12 @@ def init_app(app: Flask) -> None:
     def purge_archived_command():
         """Delete student accounts archived longer than STUDENT_RETENTION_DAYS, with their data (run daily)."""
         from .classes.services import purge_archived
+        from .privacy.erase import remove_files
 
-        count = purge_archived()
+        erased = purge_archived()
         db.session.commit()
-        click.echo(f"{count} archived student accounts deleted.")
+        remove_files(erased.files)  # only once the rows are gone for good (Finding #7)
+        click.echo(f"{erased.count} archived student accounts deleted.")
 
     @app.cli.command("clean-file-metadata")
     def clean_file_metadata_command():

@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,6 +35,9 @@ from .models import (
     ParentalConsent,
     SchoolClass,
 )
+
+if TYPE_CHECKING:
+    from ..privacy.erase import Erased
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by children
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105  the characters, not a password
@@ -238,9 +241,9 @@ def restore_student(student: User) -> None:
     student.is_active = True
 
 
-def purge_archived(now=None) -> int:
+def purge_archived(now=None) -> Erased:
     """Erase the pupils archived longer than STUDENT_RETENTION_DAYS, everything they wrote included
-    (Finding #7; see privacy/erase.py); returns how many."""
+    (Finding #7; see privacy/erase.py); returns how many and the files to remove after the commit."""
     from ..privacy.erase import purge_archived as purge  # privacy builds on classes, tandem, work
 
     return purge(now)

@@ -184,8 +184,9 @@ def delete_student(class_id, student_id):
     form = DeleteStudentForm()
     if form.validate_on_submit():
         name = student.display_name
-        erase.delete_on_request(student, current_user._get_current_object())
+        erased = erase.delete_on_request(student, current_user._get_current_object())
         db.session.commit()
+        erase.remove_files(erased.files)  # only now: a failed commit keeps the rows and their files (Finding #7)
         flash(_("The account of %(name)s and everything this student wrote have been deleted.", name=name), "success")
         return redirect(url_for("classes.show_class", class_id=class_id))
     summary = erase.erasure_summary(student)

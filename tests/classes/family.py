@@ -205,7 +205,7 @@ def build(app, make_school, make_user, extra: int = 1) -> dict:
         Notification(user_id=de_teacher.id, kind="tandem_leave_requested", params={"name": lena.display_name})
     )
     db.session.add(
-        OutboxEmail(recipient="anna@example.org", locale="de", subject="Tandem", body=f"Lena {MARK} möchte gehen.")
+        OutboxEmail(recipient=de_teacher.email, locale="de", subject="Tandem", body=f"Lena {MARK} möchte gehen.")
     )
     db.session.add(
         Report(kind="tandem_message", target_id=1, scope="pair:0", reporter_id=lena.id, reason=f"Gemein {MARK}")

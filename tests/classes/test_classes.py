@@ -187,9 +187,9 @@ def test_archived_students_cannot_log_in_and_are_purged_after_retention(client, 
     services.archive_student(student)
     db.session.flush()
     assert client.post("/login", data={"email": student.login_name, "password": "x"}).status_code == 401
-    assert services.purge_archived() == 0
+    assert services.purge_archived().count == 0
     later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
-    assert services.purge_archived(now=later) == 1
+    assert services.purge_archived(now=later).count == 1
     assert db.session.get(User, student.id) is None
 
 

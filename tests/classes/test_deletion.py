@@ -11,6 +11,7 @@ from schoolpartners.accounts.models import User
 from schoolpartners.classes import services
 from schoolpartners.extensions import db
 from schoolpartners.notifications.models import Notification
+from schoolpartners.privacy import erase
 from schoolpartners.projects.models import Comment, Post
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission, SubmissionVersion
@@ -30,7 +31,10 @@ def test_the_retention_purge_leaves_no_text_of_the_pupil_and_no_files(app, make_
         services.archive_student(w["lena"])
     db.session.flush()
     later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
-    assert services.purge_archived(now=later) == 1
+    erased = services.purge_archived(now=later)
+    assert erased.count == 1 and all(path.exists() for path in w["files"])  # until the caller has committed
+    db.session.commit()  # a savepoint here, as in every test
+    erase.remove_files(erased.files)
 
     assert texts_holding(MARK) == []
     assert all(not path.exists() for path in w["files"])
@@ -140,3 +144,123 @@ def test_the_partner_sees_message_deleted_in_place_of_her_erased_messages(app, m
         assert "/report/" not in card
         assert "Привет, я Иван 0" in page and MARK not in page
     assert as_user(app, w["ivan"]).get(f"/report/tandem_message/{erased.id}").status_code == 404
+
+
+# --- Files only after the commit; other people's emails kept; bounded statements (Finding #7 review) ----------
+
+
+def _failing_commit():
+    """A commit that flushes, then fails as a lost connection or a constraint at commit time would."""
+    db.session.flush()
+    raise sa.exc.OperationalError("COMMIT", {}, Exception("connection lost at commit"))
+
+
+def test_a_failed_commit_of_a_deletion_keeps_the_files_and_the_rows(app, make_school, make_user, monkeypatch):
+    """Finding #7: the files were deleted after the flush but before the commit, so a failed commit left the
+    pupil's rows pointing at files that were gone. Now they go only once the commit succeeded."""
+    import pytest
+
+    w = build(app, make_school, make_user)
+    lena_id = w["lena"].id
+    url = f"/classes/{w['de_class'].id}/students/{lena_id}/delete"
+    teacher = as_user(app, w["de_teacher"])
+    monkeypatch.setattr(db.session, "commit", _failing_commit)
+    with pytest.raises(sa.exc.OperationalError):
+        teacher.post(url, data={"confirm": "y"})  # the request's transaction is rolled back as it ends
+    assert all(path.exists() for path in w["files"])
+    assert db.session.get(User, lena_id) is not None and len(texts_holding(MARK)) > 10
+
+    monkeypatch.undo()
+    assert teacher.post(url, data={"confirm": "y"}).status_code == 302
+    assert db.session.get(User, lena_id) is None
+    assert all(not path.exists() for path in w["files"]) and w["ivan_file"].exists()
+
+
+def test_a_failed_commit_of_the_purge_keeps_every_pupils_files_and_rows(
+    app, runner, make_school, make_user, monkeypatch
+):
+    """Finding #7: `flask purge-archived` erases many pupils in one transaction; when its commit fails, none of
+    their files may be gone. With a working commit all of them are."""
+    worlds = [build(app, make_school, make_user) for _ in range(3)]
+    with app.test_request_context():
+        for w in worlds:
+            services.archive_student(w["lena"])
+    for w in worlds:
+        w["lena"].archived_at = utcnow() - timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
+    db.session.flush()
+    files = [path for w in worlds for path in w["files"]]
+    ids = [w["lena"].id for w in worlds]
+    monkeypatch.setattr(db.session, "commit", _failing_commit)
+    transaction = db.session.begin_nested()  # the command runs in the test's session: this is what it rolls back
+    result = runner.invoke(args=["purge-archived"])
+    assert isinstance(result.exception, sa.exc.OperationalError)
+    transaction.rollback()
+    assert all(path.exists() for path in files)
+    assert all(db.session.get(User, sid) is not None for sid in ids)
+
+    monkeypatch.setattr(db.session, "commit", db.session.flush)  # a commit that works (inside the test's transaction)
+    result = runner.invoke(args=["purge-archived"])
+    assert "3 archived student accounts deleted." in result.output
+    assert all(not path.exists() for path in files) and all(w["ivan_file"].exists() for w in worlds)
+    assert all(db.session.get(User, sid) is None for sid in ids)
+
+
+def test_erasing_max_mann_keeps_max_mannheims_reset_email_and_other_pupils_notifications(
+    app, make_school, make_user, make_class
+):
+    """Finding #7: every queued email containing the pupil's name as a substring was deleted, so erasing
+    "Max Mann" deleted the pending password reset of his teacher "Max Mannheim"; and another school's
+    notification about a different pupil of the same name went too. Now only what told the pupil's own
+    teachers and partners about him goes, matched on whole names."""
+    from schoolpartners.notifications.models import OutboxEmail
+    from schoolpartners.notifications.services import notify, queue_email
+
+    mannheim = make_user("teacher", display_name="Max Mannheim")
+    max_mann = make_user("student", school=mannheim.memberships[0].school, display_name="Max Mann")
+    max_mann.set_email("max.mann@example.org")
+    school_class = make_class(mannheim, students=[max_mann])
+    other_teacher = make_user("teacher")
+    namesake = make_user("student", school=other_teacher.memberships[0].school, display_name="Max Mann")
+    make_class(other_teacher, students=[namesake])
+    with app.test_request_context():
+        queue_email(mannheim.email, "de", "reset_password", user=mannheim, link="/reset/abc", hours=2)
+        queue_email(max_mann.email, "de", "reset_password", user=max_mann, link="/reset/def", hours=2)
+        notify(mannheim, "tandem_leave_requested", link="/tandem/pairs/1", name=max_mann.display_name)
+        notify(other_teacher, "tandem_leave_requested", link="/tandem/pairs/2", name=namesake.display_name)
+    db.session.flush()
+
+    url = f"/classes/{school_class.id}/students/{max_mann.id}/delete"
+    assert as_user(app, mannheim).post(url, data={"confirm": "y"}).status_code == 302
+
+    mails = db.session.execute(sa.select(OutboxEmail.recipient, OutboxEmail.body)).all()
+    assert sorted(recipient for recipient, _body in mails) == sorted([mannheim.email, other_teacher.email])
+    (reset,) = [body for recipient, body in mails if recipient == mannheim.email]
+    assert "/reset/abc" in reset and "Max Mannheim" in reset  # his own reset link, still to be sent
+    (other,) = [body for recipient, body in mails if recipient == other_teacher.email]
+    assert "Max Mann" in other
+    notes = db.session.execute(sa.select(Notification.user_id, Notification.params)).all()
+    assert notes == [(other_teacher.id, {"name": "Max Mann"})]  # the teacher's notice about the erased pupil: gone
+
+
+def test_the_purge_runs_a_bounded_number_of_statements_whatever_the_number_of_pupils(
+    app, make_school, make_user, queries
+):
+    """Finding #7: the purge loaded every notification carrying a name into Python for each pupil; now the
+    statements do not grow with the pupils (nor with the size of the notification and email tables)."""
+    later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
+
+    def purge(pupils: int) -> int:
+        worlds = [build(app, make_school, make_user) for _ in range(pupils)]
+        with app.test_request_context():
+            for w in worlds:
+                services.archive_student(w["lena"])
+        db.session.flush()
+        queries.statements.clear()
+        services.purge_archived(now=later)
+        count = queries.count
+        assert all(db.session.get(User, w["lena"].id) is None for w in worlds)
+        return count
+
+    one, three = purge(1), purge(3)
+    print(f"statements: 1 pupil {one}, 3 pupils {three}")
+    assert one <= 30 and three == one, (one, three)

@@ -248,6 +248,7 @@ def test_export_holds_the_work_and_purging_removes_it_from_disk(app, duo, runnin
     import zipfile
 
     from schoolpartners.classes import services as classes
+    from schoolpartners.privacy import erase
 
     student = duo["de_student"]
     hand_in(as_user(app, student), running, running.milestones[0], "Mein Text", [("Plakat über Köln.pdf", PDF)])
@@ -267,5 +268,8 @@ def test_export_holds_the_work_and_purging_removes_it_from_disk(app, duo, runnin
     path = os.path.join(app.config["UPLOAD_DIR"], stored.storage_name)
     assert os.path.exists(path)
     later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
-    assert classes.purge_archived(now=later) == 1
+    erased = classes.purge_archived(now=later)
+    assert erased.count == 1 and os.path.exists(path)  # the files go only after the commit (Finding #7)
+    db.session.commit()
+    erase.remove_files(erased.files)
     assert not os.path.exists(path) and db.session.scalar(sa.select(Submission)) is None
