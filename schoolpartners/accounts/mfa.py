@@ -23,8 +23,8 @@ from ..logs import log_event
 from ..notifications.services import queue_email
 from ..schools.models import MembershipStatus, StaffMembership, StaffRole
 from ..sqltypes import utcnow
-from .models import MfaRecoveryCode, User, fold
-from .services import AccountError, check_password
+from .models import MfaRecoveryCode, User, UserRole, fold
+from .services import AccountError, check_password, revoke_sessions
 from .throttle import Budget, client_ip
 
 ISSUER = "schoolpartners"
@@ -34,7 +34,6 @@ VALID_WINDOW = 1
 # How long the second step may follow a correct password.
 PENDING_SECONDS = 300
 PENDING_KEY = "mfa_pending"
-SETUP_KEY = "mfa_setup_secret"
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
 
 WRONG_CODE = _l("The code is not correct or has already been used.")
@@ -63,6 +62,18 @@ def is_required(user: User) -> bool:
 def new_secret() -> str:
     """A random TOTP secret (160 bits, base32)."""
     return pyotp.random_base32(32)
+
+
+def setup_secret(user: User) -> str:
+    """The secret being set up: kept on the account, not in the session cookie (signed, not encrypted: readable
+    wherever the cookie is), until a code proves the app has it; the same on every reload. It does nothing
+    before enable() sets mfa_enabled_at."""
+    if user.mfa_enabled:
+        raise AccountError(_l("A second factor is already set up."))
+    if not (isinstance(user.mfa_secret, str) and len(user.mfa_secret) == 32):
+        user.mfa_secret = new_secret()
+        db.session.flush()
+    return user.mfa_secret
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -162,7 +173,10 @@ def _new_recovery_codes(user: User) -> list[str]:
 
 
 def enable(user: User, secret: str, code: str) -> list[str]:
-    """Finish enrolment with a code from the new secret; returns the recovery codes (shown once)."""
+    """Finish enrolment with a code from the new secret; returns the recovery codes (shown once).
+
+    Every session of the user ends (one opened with the password alone must not outlive the new factor);
+    the view signs the current one in again."""
     if user.is_student:
         raise AccountError(_l("Students cannot set up a second factor."))
     if user.mfa_enabled:
@@ -174,6 +188,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     user.mfa_enabled_at = utcnow()
     user.mfa_last_step = step
     codes = _new_recovery_codes(user)
+    revoke_sessions(user)
     _mail(user, "mfa_enabled")
     return codes
 
@@ -211,11 +226,49 @@ def remove(user: User, password: str, code: str) -> None:
 
 def reset(user: User, by: User | None) -> None:
     """Another person (a school coordinator, the foundation, or the CLI when `by` is None) clears the user's
-    second factor; a user for whom it is required sets up a new one at their next request."""
+    second factor; a user for whom it is required sets up a new one at their next login. All their sessions
+    end: whoever is signed in with the old factor (perhaps the finder of the lost phone) is out."""
     if not user.mfa_enabled:
         raise AccountError(_l("This person has no second factor set up."))
     _clear(user)
+    revoke_sessions(user)
     _mail(user, "mfa_reset", by=by)
+
+
+def _coordinates_elsewhere(by: User):
+    """Users with an active school-coordinator membership at a school `by` does not coordinate."""
+    own = sa.select(StaffMembership.school_id).where(
+        StaffMembership.user_id == by.id,
+        StaffMembership.role == StaffRole.school_coordinator,
+        StaffMembership.status == MembershipStatus.active,
+    )
+    return sa.select(StaffMembership.user_id).where(
+        StaffMembership.role == StaffRole.school_coordinator,
+        StaffMembership.status == MembershipStatus.active,
+        StaffMembership.school_id.not_in(own),
+    )
+
+
+def resettable_ids(by: User, user_ids: list[int]) -> set[int]:
+    """Which of these users `by` may reset the second factor of (one query): the foundation anyone but
+    themselves; a school coordinator only people whose every school-coordinator role is at a school they
+    coordinate too, and never the foundation. Otherwise a coordinator of one school could reset, through a
+    second membership, the factor of another school's coordinator and enrol first with a known password."""
+    ids = {uid for uid in user_ids if uid != by.id}
+    if not ids or by.is_coordinator:
+        return ids
+    return set(
+        db.session.scalars(
+            sa.select(User.id).where(
+                User.id.in_(ids), User.role != UserRole.coordinator, User.id.not_in(_coordinates_elsewhere(by))
+            )
+        )
+    )
+
+
+def can_reset(by: User, user: User) -> bool:
+    """Whether `by` may reset the second factor of `user` (see resettable_ids)."""
+    return user.id in resettable_ids(by, [user.id])
 
 
 def reset_by_email(email: str) -> User:

@@ -62,14 +62,14 @@ def verify_login():
     form = MfaLoginForm()
     status = 200
     if form.validate_on_submit():
-        budgets = mfa.budgets(user.id)
-        if throttle.exhausted(*budgets):
+        # Counted before the check, right or wrong: parallel guesses can't all pass a test made before any
+        # of them was counted. A good code spends one too, so no more codes are ever checked than allowed.
+        if not throttle.take(*mfa.budgets(user.id)):
             log_event("login_mfa_throttled", user_id=user.id)
             form.form_errors.append(TOO_MANY_ATTEMPTS)
             return render_template("accounts/mfa_verify.html", form=form), 429
         kind = mfa.verify(user, form.code.data)
         if kind is None:
-            throttle.spend(*budgets)
             log_event("login_mfa_failed", user_id=user.id)
             form.code.errors.append(str(mfa.WRONG_CODE))
             status = 401
@@ -111,10 +111,8 @@ def enrol_mfa():
     user = current_user._get_current_object()
     if user.mfa_enabled:
         return redirect(url_for("accounts.show_mfa"))
-    # The new secret waits in the session until a code proves the app has it.
-    secret = session.get(mfa.SETUP_KEY)
-    if not isinstance(secret, str) or len(secret) != 32:
-        secret = session[mfa.SETUP_KEY] = mfa.new_secret()
+    secret = mfa.setup_secret(user)
+    db.session.commit()  # kept, whatever happens to the code below
     form = MfaCodeForm()
     if form.validate_on_submit():
         try:
@@ -123,10 +121,10 @@ def enrol_mfa():
             db.session.rollback()
             getattr(form, exc.field or "code").errors.append(str(exc))
         else:
+            sign_in(user)  # a new session for this device; enable() ended all the others
             db.session.commit()
-            session.pop(mfa.SETUP_KEY, None)
             log_event("mfa_enabled", user_id=user.id)
-            flash(_("The second factor is set up."), "success")
+            flash(_("The second factor is set up. Other devices have been signed out."), "success")
             return render_template("accounts/mfa_codes.html", codes=codes)
     uri = mfa.provisioning_uri(user, secret)
     return render_template(
@@ -141,15 +139,13 @@ def regenerate_recovery_codes():
     user = current_user._get_current_object()
     form = MfaCodeForm(prefix=RENEW)
     if form.validate_on_submit() and user.mfa_enabled:
-        budgets = mfa.budgets(user.id)
-        if throttle.exhausted(*budgets):
+        if not throttle.take(*mfa.budgets(user.id)):  # counted before the check, as at the login
             flash(str(TOO_MANY_ATTEMPTS), "danger")
             return redirect(url_for("accounts.show_mfa"))
         try:
             codes = mfa.regenerate_recovery_codes(user, form.code.data)
         except AccountError as exc:
             db.session.rollback()
-            throttle.spend(*budgets)
             flash(str(exc), "danger")
         else:
             db.session.commit()
@@ -166,8 +162,7 @@ def remove_mfa():
     form = MfaRemoveForm()
     status = 200
     if form.validate_on_submit():
-        budgets = mfa.budgets(user.id)
-        if throttle.exhausted(*budgets):
+        if not throttle.take(*mfa.budgets(user.id)):  # counted before the check, as at the login
             form.form_errors.append(TOO_MANY_ATTEMPTS)
             status = 429
         else:
@@ -175,8 +170,6 @@ def remove_mfa():
                 mfa.remove(user, form.current.data, form.code.data)
             except AccountError as exc:
                 db.session.rollback()
-                if exc.field:
-                    throttle.spend(*budgets)
                 target = getattr(form, exc.field, None) if exc.field else None
                 (target.errors if target is not None else form.form_errors).append(str(exc))
                 status = 400
@@ -194,6 +187,13 @@ def remove_mfa():
     ), status
 
 
+@bp.app_template_global("mfa_resettable_ids")
+def mfa_resettable_ids(members) -> set[int]:
+    """For the staff page: the users among these memberships whose second factor the current user may reset."""
+    candidates = [m.user_id for m in members if m.is_active and m.user.mfa_enabled]
+    return mfa.resettable_ids(current_user._get_current_object(), candidates) if candidates else set()
+
+
 @bp.route("/schools/<int:school_id>/staff/<int:member_id>/reset-mfa", methods=["POST"])
 @access("adult")
 def reset_member_mfa(school_id, member_id):
@@ -204,6 +204,8 @@ def reset_member_mfa(school_id, member_id):
     member = db.session.get(StaffMembership, member_id)
     if member is None or member.school_id != school.id or not member.is_active:
         abort(404)
+    if member.user_id != current_user.id and not mfa.can_reset(current_user._get_current_object(), member.user):
+        refuse(403)
     if ActionForm().validate_on_submit():
         if member.user_id == current_user.id:
             flash(_("Your own second factor can be reset only by another coordinator."), "danger")

@@ -111,8 +111,10 @@ def spend(*budgets: Budget) -> None:
 
 
 def take(*budgets: Budget) -> bool:
-    """Spend one attempt if every budget has room; False (and nothing counted) when one is used up."""
+    """Spend one attempt if every budget has room; False (and nothing counted) when one is used up.
+
+    The hit itself decides (the storage counts and compares in one step), so requests racing past the test
+    can't together take more than the budget holds; in such a race an earlier budget may count one too many."""
     if exhausted(*budgets):
         return False
-    spend(*budgets)
-    return True
+    return all(_run("hit", budget) for budget in budgets)

@@ -3,7 +3,8 @@
 The row stays, so that what the person wrote for another school's record (feedback, partnership request
 messages, the partnership history, workspace posts) keeps its author, shown as "former staff member of
 <school>"; the name, addresses, password, memberships, sessions and personal data go. Refused while the
-person is still a contact person or a class's only teacher: those are handed over first.
+person is still a contact person, a class's only teacher or a school's only school coordinator: those are
+handed over first.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..extensions import db
 from ..notifications.models import Notification
 from ..partnerships.models import Partnership, PartnershipStatus
 from ..projects.models import Project, ProjectSide, ProjectState
-from ..schools.models import Invitation, MembershipStatus, School
+from ..schools.models import Invitation, MembershipStatus, School, StaffMembership, StaffRole
 from ..sqltypes import utcnow
 from ..tandem.models import PairState, TandemInvitation, TandemMember, TandemPair, TandemProfile
 
@@ -68,7 +69,31 @@ def handovers(user: User) -> list[str]:
         .where(ClassTeacher.user_id == user.id, SchoolClass.archived_at.is_(None), co_teachers == 1)
         .order_by(SchoolClass.name)
     ).all()
-    lines = [_("contact person of the school partnership with %(school)s", school=s.name) for _p, s in partnerships]
+    # A school always keeps a school coordinator (as when a member is removed or their role changes).
+    coordinators = (
+        sa.select(sa.func.count())
+        .select_from(StaffMembership)
+        .where(
+            StaffMembership.school_id == School.id,
+            StaffMembership.role == StaffRole.school_coordinator,
+            StaffMembership.status == MembershipStatus.active,
+        )
+        .correlate(School)
+        .scalar_subquery()
+    )
+    sole = db.session.scalars(
+        sa.select(School)
+        .join(StaffMembership, StaffMembership.school_id == School.id)
+        .where(
+            StaffMembership.user_id == user.id,
+            StaffMembership.role == StaffRole.school_coordinator,
+            StaffMembership.status == MembershipStatus.active,
+            coordinators == 1,
+        )
+        .order_by(School.name)
+    ).all()
+    lines = [_("the only school coordinator of %(school)s", school=s.name) for s in sole]
+    lines += [_("contact person of the school partnership with %(school)s", school=s.name) for _p, s in partnerships]
     lines += [_("contact person for the project “%(title)s”", title=p.title(user.locale)) for p in sides]
     lines += [_("the only teacher of the class %(name)s", name=c.name) for c in classes]
     return lines

@@ -13,7 +13,7 @@ from schoolpartners.classes.models import ClassTeacher, SchoolClass
 from schoolpartners.extensions import db
 from schoolpartners.partnerships.models import Partnership, PartnershipRequest, RequestMessage, RequestState
 from schoolpartners.projects.models import Project, ProjectSide, ProjectState
-from schoolpartners.schools.models import StaffMembership
+from schoolpartners.schools.models import StaffMembership, StaffRole
 from schoolpartners.sqltypes import utcnow
 from tests.factories import PASSWORD, as_user
 from tests.texts import shown, translated
@@ -106,3 +106,32 @@ def test_pupils_and_the_foundation_have_no_delete_page(app, client, login, make_
     """Issue 10 item 6: pupils' data is deleted by their teacher on the family's request, not by themselves."""
     login(make_user("student"))
     assert client.get("/account/delete").status_code == 403
+
+
+def test_the_only_school_coordinator_must_name_a_successor_before_deleting_the_account(app, make_school, make_user):
+    """Finding #2 (deletion): a school keeps at least one school coordinator, as when a member is removed: the
+    only one is told to hand the role over and a POST deletes nothing; once a colleague coordinates the school
+    too, the account can go and the school still has its coordinator."""
+    school = make_school(name="Gymnasium Blankenese")
+    coordinator = make_user("school_coordinator", school=school, display_name="Dr. Jens Albers")
+    teacher = make_user("teacher", school=school)  # a teacher is no successor
+    line = shown(app, "the only school coordinator of %(school)s", school="Gymnasium Blankenese")
+
+    client = as_user(app, coordinator)
+    assert line in client.get("/account/delete").get_data(as_text=True)
+    refused = client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"})
+    assert refused.status_code == 200 and line in refused.get_data(as_text=True)
+    db.session.refresh(coordinator)
+    assert coordinator.deleted_at is None and coordinator.display_name == "Dr. Jens Albers"
+
+    teacher.memberships[0].role = StaffRole.school_coordinator
+    db.session.flush()
+    assert line not in client.get("/account/delete").get_data(as_text=True)
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"}).status_code == 302
+    assert db.session.get(User, coordinator.id).deleted_at is not None
+    remaining = db.session.scalars(
+        sa.select(StaffMembership.user_id).where(
+            StaffMembership.school_id == school.id, StaffMembership.role == StaffRole.school_coordinator
+        )
+    ).all()
+    assert remaining == [teacher.id]
