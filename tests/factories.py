@@ -1,19 +1,25 @@
-"""Factory fixtures: make_city, make_school, make_user, and a login helper."""
+"""Factory fixtures: make_city, make_school, make_user, and a login helper; plain builders for a German and a Russian
+school working together: partnership, class partnership, published tandem, project of both classes."""
 
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 import pytest
 
 from schoolpartners.accounts.models import User, UserRole
 from schoolpartners.accounts.services import hash_password
 from schoolpartners.cities.models import City, Country, TwinCityLink
+from schoolpartners.classes.models import ClassPartnership, ClassPartnershipState, SchoolClass
 from schoolpartners.extensions import db
+from schoolpartners.partnerships.models import Partnership
+from schoolpartners.projects.models import Project, ProjectClass, ProjectSide, ProjectState
 from schoolpartners.schools.catalog import bump_catalog
 from schoolpartners.schools.models import MembershipStatus, School, SchoolStatus, StaffMembership, StaffRole
 from schoolpartners.schools.services import reindex
 from schoolpartners.sqltypes import utcnow
+from schoolpartners.tandem.models import PairingRound, PairState, RoundState, TandemMember, TandemPair
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -133,3 +139,64 @@ def as_user(app, user, password: str = PASSWORD):
     response = other.post("/login", data={"email": user.login_name, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return other
+
+
+def add_partnership(german: School, russian: School, german_contact: User, russian_contact: User, **fields):
+    """A partnership of the two schools with these contact persons (flushed)."""
+    partnership = Partnership(
+        german_school_id=german.id,
+        russian_school_id=russian.id,
+        german_contact_id=german_contact.id,
+        russian_contact_id=russian_contact.id,
+        **fields,
+    )
+    db.session.add(partnership)
+    db.session.flush()
+    return partnership
+
+
+def add_class_link(partnership: Partnership, german: SchoolClass, russian: SchoolClass) -> ClassPartnership:
+    """An active class partnership of the two classes, proposed by the German one (flushed)."""
+    link = ClassPartnership(
+        partnership_id=partnership.id,
+        german_class_id=german.id,
+        russian_class_id=russian.id,
+        proposed_from_id=german.id,
+        state=ClassPartnershipState.active,
+    )
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+def add_published_pair(link: ClassPartnership, *members: User) -> TandemPair:
+    """An active tandem of these students, in this order, in a published round of its own (flushed)."""
+    pairing = PairingRound(class_partnership_id=link.id, state=RoundState.published)
+    pair = TandemPair(state=PairState.active)
+    pair.members = [TandemMember(user_id=member.id, position=n) for n, member in enumerate(members)]
+    pairing.pairs.append(pair)
+    db.session.add(pairing)
+    db.session.flush()
+    return pair
+
+
+def add_project(world: dict, state: ProjectState, start: date, end: date, milestones) -> Project:
+    """A project of the world's two classes (keys de, ru, de_teacher, ru_teacher, partnership, de_class, ru_class),
+    both sides confirmed by their contact teachers (flushed)."""
+    project = Project(
+        partnership_id=world["partnership"].id,
+        title_de="Unsere Städte",
+        title_ru="Наши города",
+        start_date=start,
+        end_date=end,
+        state=state,
+    )
+    project.sides = [
+        ProjectSide(school_id=world["de"].id, contact_id=world["de_teacher"].id, confirmed_at=utcnow()),
+        ProjectSide(school_id=world["ru"].id, contact_id=world["ru_teacher"].id, confirmed_at=utcnow()),
+    ]
+    project.class_links = [ProjectClass(class_id=world["de_class"].id), ProjectClass(class_id=world["ru_class"].id)]
+    project.milestones = milestones
+    db.session.add(project)
+    db.session.flush()
+    return project

@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from schoolpartners.cities.models import City, Country, LinkStatus, TwinCityLink
 from schoolpartners.cities.services import DATA_FILE, load_twin_cities
 from schoolpartners.extensions import db
+from tests.factories import add_partnership
 
 
 def _count(model) -> int:
@@ -137,22 +138,14 @@ def test_link_page_lists_verified_schools_of_both_cities(client, make_link, make
 
 
 def test_link_page_lists_active_school_partnerships_without_people(client, make_link, make_school, make_user):
-    from schoolpartners.partnerships.models import Partnership, PartnershipStatus
+    from schoolpartners.partnerships.models import PartnershipStatus
 
     link = make_link()
     german = make_school(city=link.german_city, name="Schule Nord")
     russian = make_school(city=link.russian_city, name="Школа Юг")
     a = make_user("teacher", school=german, display_name="Frau Kontakt")
     b = make_user("teacher", school=russian, display_name="Анна Контакт")
-    db.session.add(
-        Partnership(
-            german_school_id=german.id,
-            russian_school_id=russian.id,
-            german_contact_id=a.id,
-            russian_contact_id=b.id,
-            status=PartnershipStatus.active,
-        )
-    )
+    add_partnership(german, russian, a, b, status=PartnershipStatus.active)
     db.session.commit()
     html = client.get(f"/twin-cities/{link.id}?lang=en").get_data(as_text=True)
     assert 'Schule Nord</span> – <span lang="ru">Школа Юг' in html

@@ -5,7 +5,7 @@ import pytest
 from schoolpartners.cities.models import Country
 from schoolpartners.classes.models import ClassMembership, ClassTeacher, SchoolClass
 from schoolpartners.extensions import db
-from schoolpartners.partnerships.models import Partnership
+from tests.factories import add_partnership
 
 _codes = iter(range(10_000, 99_999))
 
@@ -30,15 +30,7 @@ def pair(make_school, make_user, make_class):
     """A German and a Russian school in an active partnership, each with a teacher and a class."""
     de, ru = make_school(Country.DE), make_school(Country.RU)
     de_teacher, ru_teacher = make_user("teacher", school=de), make_user("teacher", school=ru, locale="ru")
-    db.session.add(
-        Partnership(
-            german_school_id=de.id,
-            russian_school_id=ru.id,
-            german_contact_id=de_teacher.id,
-            russian_contact_id=ru_teacher.id,
-        )
-    )
-    db.session.flush()
+    add_partnership(de, ru, de_teacher, ru_teacher)
     return {
         "de": de,
         "ru": ru,

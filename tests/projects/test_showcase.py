@@ -8,9 +8,8 @@ import sqlalchemy as sa
 
 from schoolpartners.classes.models import ConsentScope, ParentalConsent
 from schoolpartners.extensions import db
-from schoolpartners.projects.models import Milestone, Project, ProjectClass, ProjectSide, ProjectState
+from schoolpartners.projects.models import ProjectState
 from schoolpartners.showcase.models import Recognition
-from schoolpartners.sqltypes import utcnow
 from schoolpartners.submissions.models import Submission, SubmissionFile, SubmissionVersion
 from tests.factories import as_user
 
@@ -18,27 +17,13 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 @pytest.fixture
-def completed(app, duo):
+def completed(app, duo, completed_project):
     """A completed project; the German student (16+) and the young Russian student each handed in work."""
     duo["de_student"].display_name = "Lena Schmidt"
     duo["de_student"].birth_year, duo["de_student"].birth_month = 2008, 1
     duo["ru_student"].display_name = "Иван Петров"
     duo["ru_student"].birth_year, duo["ru_student"].birth_month = date.today().year - 13, 1
-    project = Project(
-        partnership_id=duo["partnership"].id,
-        title_de="Unsere Städte",
-        title_ru="Наши города",
-        start_date=date(2026, 2, 1),
-        end_date=date(2026, 6, 30),
-        state=ProjectState.completed,
-    )
-    project.sides = [
-        ProjectSide(school_id=duo["de"].id, contact_id=duo["de_teacher"].id, confirmed_at=utcnow()),
-        ProjectSide(school_id=duo["ru"].id, contact_id=duo["ru_teacher"].id, confirmed_at=utcnow()),
-    ]
-    project.class_links = [ProjectClass(class_id=duo["de_class"].id), ProjectClass(class_id=duo["ru_class"].id)]
-    project.milestones = [Milestone(title_de="Ausstellung", title_ru="Выставка", deadline=utcnow())]
-    db.session.add(project)
+    project = completed_project
     # The young student handed in work, so the parents had agreed to taking part (Finding #8 checks it).
     db.session.add(
         ParentalConsent(

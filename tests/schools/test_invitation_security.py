@@ -26,15 +26,26 @@ def _confirmed_user(password_hash, email="jens.private@example.net") -> User:
     return user
 
 
-def _membership(user, school):
+def _membership(user, school) -> StaffMembership:
+    """The membership (or None once it is gone)."""
     return db.session.scalar(
         sa.select(StaffMembership).where(StaffMembership.user_id == user.id, StaffMembership.school_id == school.id)
     )
 
 
-def _member_of(user, school) -> StaffMembership:
-    """The membership (or None once it is gone)."""
-    return _membership(user, school)
+def _sent_link(client, login, sender, school, **invitation) -> str:
+    """The sender invites (as _invite) and logs out; the link's path."""
+    login(sender)
+    link = _invite(client, school, **invitation).removeprefix(SITE)
+    client.post("/logout")
+    return link
+
+
+def _accepted_by_new_account(client, login, password_hash, link, **kwargs):
+    """A confirmed account on no school's staff logs in and accepts the link: (the account, the response)."""
+    invited = _confirmed_user(password_hash)
+    login(invited)
+    return invited, client.post(link, **kwargs)
 
 
 def test_staff_page_lists_open_invitations_and_one_can_be_withdrawn(app, client, login, make_user, make_school):
@@ -84,16 +95,12 @@ def test_removed_coordinator_cannot_come_back_through_an_earlier_invitation(
     school = make_school()
     leaving = make_user("school_coordinator", school=school)
     staying = make_user("school_coordinator", school=school)
-    login(leaving)
-    link = _invite(client, school).removeprefix(SITE)
-    client.post("/logout")
+    link = _sent_link(client, login, leaving, school)
     login(staying)
-    client.post(f"/schools/{school.id}/staff/{_member_of(leaving, school).id}/remove")
-    assert _member_of(leaving, school) is None
+    client.post(f"/schools/{school.id}/staff/{_membership(leaving, school).id}/remove")
+    assert _membership(leaving, school) is None
     client.post("/logout")
-    second_account = _confirmed_user(password_hash)
-    login(second_account)
-    client.post(link)
+    second_account, _response = _accepted_by_new_account(client, login, password_hash, link)
     assert _membership(second_account, school) is None
 
 
@@ -102,17 +109,13 @@ def test_demoted_coordinators_invitations_are_cancelled(client, login, make_user
     school = make_school()
     demoted = make_user("school_coordinator", school=school)
     head = make_user("school_coordinator", school=school)
-    login(demoted)
-    link = _invite(client, school).removeprefix(SITE)
-    client.post("/logout")
+    link = _sent_link(client, login, demoted, school)
     login(head)
-    client.post(f"/schools/{school.id}/staff/{_member_of(demoted, school).id}/role", data={"role": "teacher"})
-    assert _member_of(demoted, school).role is StaffRole.teacher
+    client.post(f"/schools/{school.id}/staff/{_membership(demoted, school).id}/role", data={"role": "teacher"})
+    assert _membership(demoted, school).role is StaffRole.teacher
     assert db.session.scalars(sa.select(Invitation)).one().revoked_at is not None
     client.post("/logout")
-    invited = _confirmed_user(password_hash)
-    login(invited)
-    client.post(link)
+    invited, _response = _accepted_by_new_account(client, login, password_hash, link)
     assert _membership(invited, school) is None
 
 
@@ -122,14 +125,10 @@ def test_accepting_rechecks_that_the_inviter_still_coordinates(client, login, ma
     school = make_school()
     inviter = make_user("school_coordinator", school=school)
     make_user("school_coordinator", school=school)
-    login(inviter)
-    link = _invite(client, school).removeprefix(SITE)
-    client.post("/logout")
-    _member_of(inviter, school).status = MembershipStatus.pending
+    link = _sent_link(client, login, inviter, school)
+    _membership(inviter, school).status = MembershipStatus.pending
     db.session.commit()
-    invited = _confirmed_user(password_hash)
-    login(invited)
-    response = client.post(link + "?lang=en", follow_redirects=True)
+    invited, response = _accepted_by_new_account(client, login, password_hash, link + "?lang=en", follow_redirects=True)
     assert "no longer valid" in response.get_data(as_text=True)
     assert _membership(invited, school) is None
 
@@ -137,12 +136,8 @@ def test_accepting_rechecks_that_the_inviter_still_coordinates(client, login, ma
 def test_invitation_still_works_while_its_sender_coordinates(client, login, make_user, make_school, password_hash):
     """Finding #2: the checks leave a normal invitation working."""
     school = make_school()
-    login(make_user("school_coordinator", school=school))
-    link = _invite(client, school, role="teacher").removeprefix(SITE)
-    client.post("/logout")
-    invited = _confirmed_user(password_hash)
-    login(invited)
-    client.post(link)
+    link = _sent_link(client, login, make_user("school_coordinator", school=school), school, role="teacher")
+    invited, _response = _accepted_by_new_account(client, login, password_hash, link)
     member = _membership(invited, school)
     assert member is not None and member.is_active and member.role is StaffRole.teacher
 

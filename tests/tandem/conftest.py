@@ -10,8 +10,6 @@ import pytest
 from schoolpartners.cities.models import Country
 from schoolpartners.classes.models import (
     ClassMembership,
-    ClassPartnership,
-    ClassPartnershipState,
     ClassTeacher,
     ConsentScope,
     Level,
@@ -19,9 +17,9 @@ from schoolpartners.classes.models import (
     SchoolClass,
 )
 from schoolpartners.extensions import db
-from schoolpartners.partnerships.models import Partnership
 from schoolpartners.tandem.matching import slot_code
 from schoolpartners.tandem.models import PairState, TandemMember, TandemPair, TandemProfile
+from tests.factories import add_class_link, add_partnership, add_published_pair
 
 _codes = itertools.count(50_000)
 TODAY = date.today()
@@ -45,6 +43,30 @@ def make_student(make_user):
             db.session.add(TandemProfile(user_id=student.id, **profile))
         db.session.flush()
         return student
+
+    return make
+
+
+@pytest.fixture
+def make_adult(make_user):
+    """make_adult(school, speaks, learns, zone): a teacher of the school (without a school: registered and
+    confirmed, on no school's staff) with a profile in the adult pool."""
+
+    def make(school, speaks, learns, zone, **fields):
+        user = make_user("teacher", school=school, timezone=zone, **fields) if school else make_user("staff", **fields)
+        db.session.add(
+            TandemProfile(
+                user_id=user.id,
+                speaks=[speaks],
+                learns=learns,
+                interests=["history"],
+                slots=[slot_code(2, 16)] if zone == "Europe/Berlin" else [slot_code(2, 18)],
+                modes=["written"],
+                adult_pool=True,
+            )
+        )
+        db.session.flush()
+        return user
 
     return make
 
@@ -74,14 +96,7 @@ def world(make_school, make_user, make_city, make_student):
     ru = make_school(Country.RU, city=make_city(Country.RU, timezone="Europe/Moscow"))
     de_teacher = make_user("teacher", school=de)
     ru_teacher = make_user("teacher", school=ru, locale="ru", timezone="Europe/Moscow")
-    partnership = Partnership(
-        german_school_id=de.id,
-        russian_school_id=ru.id,
-        german_contact_id=de_teacher.id,
-        russian_contact_id=ru_teacher.id,
-    )
-    db.session.add(partnership)
-    db.session.flush()
+    partnership = add_partnership(de, ru, de_teacher, ru_teacher)
     classes = []
     for school, teacher, name, level in ((de, de_teacher, "9b", Level.A2), (ru, ru_teacher, "9Б", Level.B1)):
         school_class = SchoolClass(
@@ -91,15 +106,7 @@ def world(make_school, make_user, make_city, make_student):
         db.session.add(school_class)
         classes.append(school_class)
     db.session.flush()
-    link = ClassPartnership(
-        partnership_id=partnership.id,
-        german_class_id=classes[0].id,
-        russian_class_id=classes[1].id,
-        proposed_from_id=classes[0].id,
-        state=ClassPartnershipState.active,
-    )
-    db.session.add(link)
-    db.session.flush()
+    link = add_class_link(partnership, classes[0], classes[1])
     german = [make_student(de, classes[0], profile=dict(GERMAN_PROFILE)) for _ in range(3)]
     russian = [
         make_student(ru, classes[1], age=15, profile=dict(RUSSIAN_PROFILE), locale="ru", timezone="Europe/Moscow")
@@ -121,18 +128,7 @@ def world(make_school, make_user, make_city, make_student):
 @pytest.fixture
 def live_pair(world):
     """A published pair of the first German and first Russian student (a round of its own)."""
-    from schoolpartners.tandem.models import PairingRound, RoundState
-
-    pairing = PairingRound(class_partnership_id=world["link"].id, state=RoundState.published)
-    pair = TandemPair(state=PairState.active)
-    pair.members = [
-        TandemMember(user_id=world["german"][0].id, position=0),
-        TandemMember(user_id=world["russian"][0].id, position=1),
-    ]
-    pairing.pairs.append(pair)
-    db.session.add(pairing)
-    db.session.flush()
-    return pair
+    return add_published_pair(world["link"], world["german"][0], world["russian"][0])
 
 
 @pytest.fixture

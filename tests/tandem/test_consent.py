@@ -16,7 +16,7 @@ from schoolpartners.tandem.models import (
     TandemMessage,
     TandemPair,
 )
-from tests.factories import as_user
+from tests.factories import add_published_pair, as_user
 
 
 def _badge(app, locale: str = "de") -> str:
@@ -139,16 +139,7 @@ def test_a_paused_pair_without_consent_does_not_go_on(app, world, live_pair):
 def test_in_a_triad_the_other_two_go_on(app, world):
     """Issue 10 item 2: the pupil whose consent was withdrawn leaves the triad; the other two go on as a pair."""
     german, russian = world["german"][0], world["russian"]
-    pairing = PairingRound(class_partnership_id=world["link"].id, state=RoundState.published)
-    pair = TandemPair(state=PairState.active)
-    pair.members = [
-        TandemMember(user_id=german.id, position=0),
-        TandemMember(user_id=russian[0].id, position=1),
-        TandemMember(user_id=russian[1].id, position=2),
-    ]
-    pairing.pairs.append(pair)
-    db.session.add(pairing)
-    db.session.flush()
+    pair = add_published_pair(world["link"], german, russian[0], russian[1])
     _name(russian[0], "Маша Иванова")
 
     _withdraw(app, world, russian[0])

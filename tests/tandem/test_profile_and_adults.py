@@ -63,27 +63,10 @@ def test_unknown_codes_are_refused(client, login, world):
     assert _profile(student).learns == "ru" and _profile(student).speaks == ["de"]
 
 
-def _adult(make_user, school, speaks, learns, zone, **fields):
-    user = make_user("teacher", school=school, timezone=zone, **fields)
-    db.session.add(
-        TandemProfile(
-            user_id=user.id,
-            speaks=[speaks],
-            learns=learns,
-            interests=["history"],
-            slots=[slot_code(2, 16)] if zone == "Europe/Berlin" else [slot_code(2, 18)],
-            modes=["written"],
-            adult_pool=True,
-        )
-    )
-    db.session.flush()
-    return user
-
-
-def test_adults_get_suggestions_and_pair_when_both_accept(client, app, login, world, make_user):
-    anna = _adult(make_user, world["de"], "de", "ru", "Europe/Berlin")
-    olga = _adult(make_user, world["ru"], "ru", "de", "Europe/Moscow", locale="ru")
-    same = _adult(make_user, world["de"], "de", "ru", "Europe/Berlin")  # learns the same: never suggested
+def test_adults_get_suggestions_and_pair_when_both_accept(client, app, login, world, make_adult):
+    anna = make_adult(world["de"], "de", "ru", "Europe/Berlin")
+    olga = make_adult(world["ru"], "ru", "de", "Europe/Moscow", locale="ru")
+    same = make_adult(world["de"], "de", "ru", "Europe/Berlin")  # learns the same: never suggested
     login(anna)
     page = client.get("/tandem/adults").get_data(as_text=True)
     assert olga.display_name in page and same.display_name not in page
@@ -106,9 +89,9 @@ def test_adults_get_suggestions_and_pair_when_both_accept(client, app, login, wo
     assert other.post(f"/tandem/pairs/{pair.id}/messages", data={"body": "Guten Tag, Anna!"}).status_code == 302
 
 
-def test_adult_pool_needs_a_common_hour(client, login, world, make_user):
-    anna = _adult(make_user, world["de"], "de", "ru", "Europe/Berlin")
-    night = _adult(make_user, world["ru"], "ru", "de", "Europe/Moscow")
+def test_adult_pool_needs_a_common_hour(client, login, world, make_adult):
+    anna = make_adult(world["de"], "de", "ru", "Europe/Berlin")
+    night = make_adult(world["ru"], "ru", "de", "Europe/Moscow")
     _profile(night).slots = [slot_code(6, 8)]
     db.session.flush()
     login(anna)
@@ -122,9 +105,9 @@ def test_students_have_no_adult_pool(client, login, world):
     assert client.get("/tandem/adults").status_code == 403
 
 
-def test_proposals_sent_both_ways_make_one_tandem(client, app, login, world, make_user):
-    anna = _adult(make_user, world["de"], "de", "ru", "Europe/Berlin")
-    olga = _adult(make_user, world["ru"], "ru", "de", "Europe/Moscow")
+def test_proposals_sent_both_ways_make_one_tandem(client, app, login, world, make_adult):
+    anna = make_adult(world["de"], "de", "ru", "Europe/Berlin")
+    olga = make_adult(world["ru"], "ru", "de", "Europe/Moscow")
     for sender, receiver in ((anna, olga), (olga, anna)):
         db.session.add(TandemInvitation(from_user_id=sender.id, to_user_id=receiver.id))
     db.session.flush()

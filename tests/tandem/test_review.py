@@ -23,7 +23,6 @@ from schoolpartners.tandem.models import (
 from tests.factories import as_user
 
 from .conftest import GERMAN_PROFILE, RUSSIAN_PROFILE
-from .test_profile_and_adults import _adult
 
 HUGE = 2**70
 
@@ -138,9 +137,9 @@ def test_a_russian_third_members_chips_are_with_the_german_partner(client, login
     assert "Deutsch ↔ Deutsch" not in page  # not two learners of German shown as partners
 
 
-def test_a_declined_adult_cannot_be_proposed_to_again(client, app, login, world, make_user):
-    anna = _adult(make_user, world["de"], "de", "ru", "Europe/Berlin")
-    olga = _adult(make_user, world["ru"], "ru", "de", "Europe/Moscow", locale="ru")
+def test_a_declined_adult_cannot_be_proposed_to_again(client, app, login, world, make_adult):
+    anna = make_adult(world["de"], "de", "ru", "Europe/Berlin")
+    olga = make_adult(world["ru"], "ru", "de", "Europe/Moscow", locale="ru")
     login(anna)
     client.post(f"/tandem/adults/{olga.id}/invite")
     invitation = db.session.scalar(sa.select(TandemInvitation))
@@ -153,9 +152,9 @@ def test_a_declined_adult_cannot_be_proposed_to_again(client, app, login, world,
     assert _notifications(olga) == before
 
 
-def test_a_proposal_cannot_be_accepted_after_its_sender_left_the_pool(client, app, login, world, make_user):
-    anna = _adult(make_user, world["de"], "de", "ru", "Europe/Berlin")
-    olga = _adult(make_user, world["ru"], "ru", "de", "Europe/Moscow", locale="ru")
+def test_a_proposal_cannot_be_accepted_after_its_sender_left_the_pool(client, app, login, world, make_adult):
+    anna = make_adult(world["de"], "de", "ru", "Europe/Berlin")
+    olga = make_adult(world["ru"], "ru", "de", "Europe/Moscow", locale="ru")
     login(anna)
     client.post(f"/tandem/adults/{olga.id}/invite")
     invitation = db.session.scalar(sa.select(TandemInvitation))
