@@ -17,18 +17,33 @@ CHUNK = 64 * 1024
 
 
 def make_pdf(path: Path, size: int) -> Path:
-    """A PDF of exactly `size` bytes: one stream object filled with noise (the app sniffs the header only)."""
-    footer = b"\nendstream\nendobj\ntrailer\n<< >>\n%%EOF\n"
+    """A valid one-page PDF of exactly `size` bytes whose page content is one stream of noise (uploads are opened
+    and cleaned with pikepdf, so the file needs its catalog, page tree and cross-reference table)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+    ]
     length = size
-    for _ in range(3):  # the header holds the stream's length, whose digits change the header's length
-        header = f"%PDF-1.4\n1 0 obj\n<< /Length {length} >>\nstream\n".encode()
-        length = size - len(header) - len(footer)
+    for _ in range(4):  # the stream's length and the offsets are written in digits, which change the total
+        head = b"%PDF-1.4\n"
+        offsets = []
+        for number, body in enumerate(objects, start=1):
+            offsets.append(len(head))
+            head += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        offsets.append(len(head))
+        head += b"4 0 obj\n<< /Length %d >>\nstream\n" % length
+        xref_at = len(head) + length + len(b"\nendstream\nendobj\n")
+        tail = b"\nendstream\nendobj\nxref\n0 5\n0000000000 65535 f \n"
+        tail += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+        tail += b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref_at
+        length = size - len(head) - len(tail)
     block = os.urandom(CHUNK)
     with path.open("wb") as out:
-        out.write(header)
+        out.write(head)
         for start in range(0, length, CHUNK):
             out.write(block[: min(CHUNK, length - start)])
-        out.write(footer)
+        out.write(tail)
     assert path.stat().st_size == size
     return path
 

@@ -292,12 +292,41 @@ def may(student: User, scope: ConsentScope, today: date | None = None) -> bool:
     return not needs_consent(student, today) or scope in active_consents(student)
 
 
+def _lacking_rows(student_ids: Iterable[int] | sa.Select, scope: ConsentScope, today: date | None) -> list[sa.Row]:
+    """(id, school_id) of the students among `student_ids` (ids, or a statement selecting them) who need the
+    scope's consent and lack it: `may` for a whole population, in one statement, with the age rule of
+    `needs_consent` written as months (born after the month the consent age was reached, or birth unknown)."""
+    today = today or date.today()
+    months = today.year * 12 + today.month
+    ages = current_app.config["CONSENT_AGE"]
+    reached = sa.case(
+        (School.country == Country.RU, months - ages[Country.RU.value] * 12),
+        else_=months - ages[Country.DE.value] * 12,
+    )
+    young = sa.or_(
+        User.birth_year.is_(None), User.birth_month.is_(None), User.birth_year * 12 + User.birth_month > reached
+    )
+    consented = (
+        sa.select(ParentalConsent.id)
+        .where(
+            ParentalConsent.student_id == User.id,
+            ParentalConsent.scope == scope,
+            ParentalConsent.withdrawn_at.is_(None),
+        )
+        .exists()
+    )
+    ids = student_ids if isinstance(student_ids, sa.Select) else list(student_ids)
+    return db.session.execute(
+        sa.select(User.id, User.school_id)
+        .outerjoin(School, School.id == User.school_id)
+        .where(User.id.in_(ids), User.role == UserRole.student, young, ~consented)
+    ).all()
+
+
 def lacking_consent(students: Iterable[User], scope: ConsentScope, today: date | None = None) -> set[int]:
-    """Ids of the students who need the scope's consent and lack it: `may` for a whole list (one query for the
-    consents; schools come from the session)."""
-    young = [s for s in students if s.is_student and needs_consent(s, today)]
-    found = consents_of([s.id for s in young])
-    return {s.id for s in young if scope not in found[s.id]}
+    """Ids of the students who need the scope's consent and lack it: `may` for a whole list, in one statement."""
+    ids = [s.id for s in students if s is not None]
+    return {row.id for row in _lacking_rows(ids, scope, today)} if ids else set()
 
 
 def own_school_ids(viewer: User) -> set[int]:
@@ -313,13 +342,20 @@ def consent_marks(
     """(hidden, marked) ids among the students lacking the scope's consent: hidden from everyone but the staff of
     their own school, who see them marked "consent missing" (Finding #1, Finding #8: minors are exposed only
     with their parents' consent)."""
-    students = list(students)
-    lacking = lacking_consent(students, scope, today)
-    if not lacking:
+    ids = [s.id for s in students if s is not None]
+    return consent_marks_among(viewer, ids, scope, today) if ids else (set(), set())
+
+
+def consent_marks_among(
+    viewer: User, student_ids: Iterable[int] | sa.Select, scope: ConsentScope, today: date | None = None
+) -> tuple[set[int], set[int]]:
+    """consent_marks for students given by id, or by a statement selecting their ids (no user rows loaded)."""
+    rows = _lacking_rows(student_ids, scope, today)
+    if not rows:
         return set(), set()
     own = own_school_ids(viewer)
-    hidden = {s.id for s in students if s.id in lacking and s.school_id not in own}
-    return hidden, lacking - hidden
+    hidden = {row.id for row in rows if row.school_id not in own}
+    return hidden, {row.id for row in rows} - hidden
 
 
 def hidden_from(viewer: User, students: Iterable[User], scope: ConsentScope, today: date | None = None) -> set[int]:

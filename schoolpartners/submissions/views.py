@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..accounts.models import User
 from ..actions import FAILED, run_form_action
 from ..classes.models import ClassMembership, ConsentScope
-from ..classes.services import consent_marks
+from ..classes.services import consent_marks, consent_marks_among
 from ..extensions import db
 from ..forms import ActionForm
 from ..i18n import current_locale
@@ -81,8 +81,8 @@ def show_milestone(project_id, milestone_id):
     number = page_number(request.args.get("page"))
     # Every pupil who handed in for the stage is checked, also one who has left (archived, kept until the purge)
     # or moved to another class: the list shows their name (Finding #8).
-    submitters = db.session.scalars(_SUBMITTERS, {"milestone_id": milestone.id}).all()
-    hidden, lacking = consent_marks(user, submitters, ConsentScope.participation)
+    submitters = sa.select(Submission.student_id).where(Submission.milestone_id == milestone.id)
+    hidden, lacking = consent_marks_among(user, submitters, ConsentScope.participation)
     total, rows = stage_rows(milestone.id, chosen, number, hidden)
     rows = [(*row[:6], row[6] in lacking) for row in rows]  # own teachers: "consent missing" (Finding #8)
     return render_template(
@@ -97,9 +97,6 @@ def show_milestone(project_id, milestone_id):
     )
 
 
-_SUBMITTERS = sa.select(User).where(
-    User.id.in_(sa.select(Submission.student_id).where(Submission.milestone_id == sa.bindparam("milestone_id")))
-)
 # Finding #8: a student's own work without consent to taking part is left out for the partner school.
 _SHOWN = sa.or_(Submission.student_id.is_(None), Submission.student_id.not_in(sa.bindparam("hidden", expanding=True)))
 
