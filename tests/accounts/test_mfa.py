@@ -1,5 +1,6 @@
 """Item 5 (MFA for staff): TOTP setup, the login's second step, recovery codes, forced setup, reset and removal."""
 
+import functools
 import hashlib
 import logging
 import re
@@ -13,7 +14,6 @@ from schoolpartners.accounts import mfa
 from schoolpartners.accounts.models import MfaRecoveryCode, User
 from schoolpartners.extensions import db, limiter
 from schoolpartners.notifications.models import OutboxEmail
-from schoolpartners.sqltypes import utcnow
 from tests.factories import PASSWORD
 from tests.texts import shown
 
@@ -21,19 +21,9 @@ EVENTS = "schoolpartners.events"
 
 
 @pytest.fixture
-def enrolled(make_user):
-    """make_user(...) with a second factor set up; `.totp` computes its codes."""
-
-    def make(kind: str = "teacher", **fields) -> User:
-        fields.setdefault("locale", "en")
-        user = make_user(kind, **fields)
-        user.mfa_secret = pyotp.random_base32(32)
-        user.mfa_enabled_at = utcnow()
-        db.session.flush()
-        user.totp = pyotp.TOTP(user.mfa_secret)
-        return user
-
-    return make
+def enrolled(enrolled):
+    """The accounts' `enrolled`, reading English unless a test says otherwise."""
+    return functools.partial(enrolled, locale="en")
 
 
 @pytest.fixture

@@ -6,33 +6,16 @@ from __future__ import annotations
 import re
 
 import pyotp
-import pytest
 import sqlalchemy as sa
 
 from schoolpartners.accounts import mfa
 from schoolpartners.accounts.models import User, UserSession
 from schoolpartners.extensions import db
 from schoolpartners.schools.models import MembershipStatus, StaffMembership, StaffRole
-from schoolpartners.sqltypes import utcnow
 from tests.factories import PASSWORD, as_user
 from tests.texts import shown
 
 TOO_MANY = "Too many failed attempts. Please wait 15 minutes and try again, or reset your password."
-
-
-@pytest.fixture
-def enrolled(make_user):
-    """make_user(...) with a second factor set up; `.totp` computes its codes."""
-
-    def make(kind: str = "teacher", **fields) -> User:
-        user = make_user(kind, **fields)
-        user.mfa_secret = pyotp.random_base32(32)
-        user.mfa_enabled_at = utcnow()
-        db.session.flush()
-        user.totp = pyotp.TOTP(user.mfa_secret)
-        return user
-
-    return make
 
 
 def _join(user: User, school, role: StaffRole = StaffRole.teacher) -> StaffMembership:
