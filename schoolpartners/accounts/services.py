@@ -67,13 +67,9 @@ def find_by_login(identifier: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.or_(User.email_key == key, User.username_key == key)))
 
 
-def authenticate(identifier: str, password: str) -> User | None:
-    """The user if the password is right; unknown names cost the same time as wrong passwords."""
-    return authenticate_user(find_by_login(identifier), password)
-
-
 def authenticate_user(user: User | None, password: str) -> User | None:
-    """The user (already looked up by login name) if the password is right; None costs the same time."""
+    """The user (already looked up by login name) if the password is right; an unknown name (None) costs the
+    same time as a wrong password."""
     if user is None:
         with contextlib.suppress(VerificationError):
             hasher().verify(_dummy_hash(), password)
