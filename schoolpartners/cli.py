@@ -74,8 +74,7 @@ def init_app(app: Flask) -> None:
     @app.cli.command("purge-archived")
     def purge_archived_command():
         """Delete student accounts archived longer than STUDENT_RETENTION_DAYS, with their data (run daily)."""
-        from .classes.services import purge_archived
-        from .privacy.erase import remove_files
+        from .privacy.erase import purge_archived, remove_files
 
         erased = purge_archived()
         db.session.commit()

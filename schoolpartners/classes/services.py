@@ -9,7 +9,6 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -35,9 +34,6 @@ from .models import (
     ParentalConsent,
     SchoolClass,
 )
-
-if TYPE_CHECKING:
-    from ..privacy.erase import Erased
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed by children
 PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # noqa: S105  the characters, not a password
@@ -239,21 +235,6 @@ def restore_student(student: User) -> None:
         raise ClassError(_l("This account is not archived."))
     student.archived_at = None
     student.is_active = True
-
-
-def purge_archived(now=None) -> Erased:
-    """Erase the pupils archived longer than STUDENT_RETENTION_DAYS, everything they wrote included
-    (Finding #7; see privacy/erase.py); returns how many and the files to remove after the commit."""
-    from ..privacy.erase import purge_archived as purge  # privacy builds on classes, tandem, work
-
-    return purge(now)
-
-
-def export_student(student: User) -> IO[bytes]:
-    """A zip of everything held about the pupil (Finding #21; see privacy/export.py)."""
-    from ..privacy.export import export_zip  # privacy builds on classes, tandem, work
-
-    return export_zip(student)
 
 
 # --- parental consent ----------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from ..extensions import db
 from ..forms import ActionForm
 from ..links import site_url
 from ..permissions import access
+from ..privacy import erase
+from ..privacy.export import export_zip, zip_response
 from ..privacy.forms import DeleteStudentForm
 from . import services
 from .forms import ChoiceForm, ConsentForm, StudentsForm
@@ -168,17 +170,13 @@ def export_student(class_id, student_id):
     """Everything held about the student as a zip, for the family or when they leave (Finding #21)."""
     school_class = get_class_or_404(class_id, "manage")
     student = get_student_or_404(school_class, student_id)
-    from ..privacy.export import zip_response  # privacy builds on classes, tandem and work
-
-    return zip_response(services.export_student(student), f"student-{student.id}.zip")
+    return zip_response(export_zip(student), f"student-{student.id}.zip")
 
 
 @bp.route("/classes/<int:class_id>/students/<int:student_id>/delete", methods=["GET", "POST"])
 @access("staff")
 def delete_student(class_id, student_id):
     """Delete the student and everything they wrote, on the family's request: confirmed, then recorded."""
-    from ..privacy import erase  # privacy builds on classes, tandem and work
-
     school_class = get_class_or_404(class_id, "manage")
     student = get_student_or_404(school_class, student_id)
     form = DeleteStudentForm()

@@ -13,6 +13,7 @@ from schoolpartners.cities.models import Country
 from schoolpartners.classes import services
 from schoolpartners.classes.models import ClassMembership, SchoolClass
 from schoolpartners.extensions import db
+from schoolpartners.privacy import erase
 from schoolpartners.schools.models import SchoolStatus
 from schoolpartners.sqltypes import utcnow
 from tests.factories import PASSWORD
@@ -187,9 +188,9 @@ def test_archived_students_cannot_log_in_and_are_purged_after_retention(client, 
     services.archive_student(student)
     db.session.flush()
     assert client.post("/login", data={"email": student.login_name, "password": "x"}).status_code == 401
-    assert services.purge_archived().count == 0
+    assert erase.purge_archived().count == 0
     later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
-    assert services.purge_archived(now=later).count == 1
+    assert erase.purge_archived(now=later).count == 1
     assert db.session.get(User, student.id) is None
 
 

@@ -31,7 +31,7 @@ def test_the_retention_purge_leaves_no_text_of_the_pupil_and_no_files(app, make_
         services.archive_student(w["lena"])
     db.session.flush()
     later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
-    erased = services.purge_archived(now=later)
+    erased = erase.purge_archived(now=later)
     assert erased.count == 1 and all(path.exists() for path in w["files"])  # until the caller has committed
     db.session.commit()  # a savepoint here, as in every test
     erase.remove_files(erased.files)
@@ -256,7 +256,7 @@ def test_the_purge_runs_a_bounded_number_of_statements_whatever_the_number_of_pu
                 services.archive_student(w["lena"])
         db.session.flush()
         queries.statements.clear()
-        services.purge_archived(now=later)
+        erase.purge_archived(now=later)
         count = queries.count
         assert all(db.session.get(User, w["lena"].id) is None for w in worlds)
         return count

@@ -268,7 +268,7 @@ def test_export_holds_the_work_and_purging_removes_it_from_disk(app, duo, runnin
     path = os.path.join(app.config["UPLOAD_DIR"], stored.storage_name)
     assert os.path.exists(path)
     later = utcnow() + timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
-    erased = classes.purge_archived(now=later)
+    erased = erase.purge_archived(now=later)
     assert erased.count == 1 and os.path.exists(path)  # the files go only after the commit (Finding #7)
     db.session.commit()
     erase.remove_files(erased.files)
