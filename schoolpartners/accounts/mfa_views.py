@@ -42,8 +42,6 @@ def require_enrolment():
     user = current_user._get_current_object()
     if not user.is_authenticated or user.is_student or user.mfa_enabled or not mfa.is_required(user):
         return None
-    if request.path.startswith("/api/"):
-        abort(403)
     flash(_("Please set up a second factor for your account first. Your role requires it."), "warning")
     return redirect(url_for("accounts.enrol_mfa"))
 

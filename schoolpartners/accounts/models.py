@@ -85,7 +85,7 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    # Filled in when the user is loaded for a request (see accounts.services.load_session_user).
+    # Filled in when the user is loaded for a request (see accounts.services.open_session).
     unread_notifications: int = 0
 
     @hybrid_property

@@ -181,14 +181,6 @@ def open_session(user_id: str, token: str | None, now: datetime | None = None) -
     return user, True
 
 
-def load_session_user(user_id: str, token: str | None) -> User | None:
-    """The user behind a cookie, if its server-side session is still open (None when it expired)."""
-    try:
-        return open_session(user_id, token)[0]
-    except SessionExpired:
-        return None
-
-
 def issue_token(user: User, purpose: TokenPurpose, new_email: str | None = None) -> str:
     """A single-use token for an emailed link; only its hash is stored."""
     token = secrets.token_urlsafe(32)
