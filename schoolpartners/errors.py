@@ -3,6 +3,7 @@
 from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 
 from .extensions import db
 
@@ -12,6 +13,10 @@ MESSAGES = {
     403: (_l("Access denied"), _l("You do not have permission to see this page.")),
     404: (_l("Page not found"), _l("This page does not exist or is not visible to you.")),
     405: (_l("Not allowed"), _l("This action is not possible here.")),
+    409: (
+        _l("Changed at the same moment"),
+        _l("Someone else changed this at the same moment. Please reload the page and check what it shows now."),
+    ),
     413: (_l("File too large"), _l("The upload is larger than allowed. Please choose a smaller file.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
     500: (
@@ -42,6 +47,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(exc):
         return render_error(400, *CSRF_MESSAGE)
+
+    @app.errorhandler(IntegrityError)
+    def _lost_race(exc):
+        # The last guard of a state change: a unique constraint refused the loser of a race that the row locks
+        # did not cover (two first hand-ins, two joins with the same code). Nothing was stored.
+        db.session.rollback()
+        app.logger.warning("integrity error answered with 409: %s", exc.orig)
+        return render_error(409)
 
     @app.errorhandler(500)
     def _server_error(exc):

@@ -21,7 +21,7 @@ from schoolpartners.extensions import db, limiter
 from schoolpartners.lru import LRU
 from schoolpartners.schools import catalog
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.committed"]
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = bool(os.environ.get("CI"))
@@ -89,8 +89,16 @@ def app():
 
 
 @pytest.fixture(autouse=True)
-def _transaction(app):
-    """Each test runs in a transaction that is rolled back; views' commits become savepoints."""
+def _transaction(app, request):
+    """Each test runs in a transaction that is rolled back; views' commits become savepoints.
+
+    Tests marked `committed` (tests/committed.py) commit for real on a database of their own instead."""
+    if request.node.get_closest_marker("committed"):
+        limiter.reset()
+        catalog._cache.clear()
+        LRU.clear_all()
+        yield None
+        return
     with app.app_context():
         engines = db.engines
         engine = engines[None]
@@ -149,6 +157,16 @@ def queries(_transaction):
     sa.event.listen(_transaction, "before_cursor_execute", counter)
     yield counter
     sa.event.remove(_transaction, "before_cursor_execute", counter)
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (lock waits, NUL bytes, …) are deselected on SQLite, so they do not count as skipped."""
+    if TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgres"):
+        return
+    kept = [item for item in items if not item.get_closest_marker("postgres_only")]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("postgres_only")])
+        items[:] = kept
 
 
 def pytest_sessionfinish(session, exitstatus):
