@@ -96,10 +96,47 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        if connection.dialect.name == "sqlite":
+            run_on_sqlite(connection, conf_args)
+        else:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
 
+
+def run_on_sqlite(connection, conf_args):
+    """Run the migrations on SQLite with foreign keys off, checking every reference after each step instead.
+
+    Batch mode changes a table by copying it, dropping the old one and renaming the copy. The app turns foreign
+    keys on for every connection (schoolpartners/database.py), and then dropping a table that other rows refer to
+    fails ("FOREIGN KEY constraint failed") or cascades into them. So foreign keys go off for the run (Alembic's
+    batch recipe). PRAGMA foreign_keys does nothing inside a transaction: it is set on the driver connection before
+    the first BEGIN, and on again before the connection goes back to the pool. Each step runs in a transaction of
+    its own, which `PRAGMA foreign_key_check` ends: a step that leaves a reference pointing nowhere is rolled back.
+    """
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        context.configure(
+            connection=connection,
+            target_metadata=get_metadata(),
+            on_version_apply=check_foreign_keys,
+            **conf_args,
+        )
         with context.begin_transaction():
             context.run_migrations()
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(*, ctx, step, **_kw):
+    dangling = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if dangling:
+        source = ",".join(step.source_revision_ids) or "base"
+        target = ",".join(step.destination_revision_ids) or "base"
+        raise RuntimeError(
+            f"{source} -> {target} rolled back: references point nowhere (table, rowid, parent, fk): {dangling[:10]}"
+        )
 
 
 if context.is_offline_mode():
