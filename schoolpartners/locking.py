@@ -18,8 +18,11 @@ T = TypeVar("T")
 
 
 def lock(obj: T) -> T:
-    """Lock `obj`'s row and re-read its state; returns it for chaining."""
-    db.session.refresh(obj, with_for_update=True)
+    """Lock `obj`'s row and re-read its state; returns it for chaining.
+
+    `FOR UPDATE OF` its own table only: an object loaded with `joinedload` is refreshed with the same outer joins,
+    and PostgreSQL cannot lock the nullable side of an outer join."""
+    db.session.refresh(obj, with_for_update={"of": type(obj)})
     return obj
 
 
@@ -28,5 +31,5 @@ def get_locked(model: type[T], ident) -> T | None:
     mapper = sa.inspect(model)
     (key,) = mapper.primary_key
     return db.session.scalars(
-        sa.select(model).where(key == ident).with_for_update().execution_options(populate_existing=True)
+        sa.select(model).where(key == ident).with_for_update(of=model).execution_options(populate_existing=True)
     ).one_or_none()
