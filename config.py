@@ -38,7 +38,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "schoolpartners <noreply@example.org>")
-    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    # Undeliverable mail is retried (every hour at most) for this many days after it was written, then marked failed.
+    MAIL_GIVE_UP_DAYS = int(os.environ.get("MAIL_GIVE_UP_DAYS", "7"))
     # Shows email bodies (live reset links) in the outbox page: local development only, ProdConfig refuses it.
     OUTBOX_SHOW_BODIES = _bool("OUTBOX_SHOW_BODIES")
 

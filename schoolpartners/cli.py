@@ -1,4 +1,7 @@
-"""Command-line tasks: data loading, demo world, mail delivery, translations."""
+"""Command-line tasks: data loading, demo world, mail delivery, daily jobs, translations.
+
+Every command that writes opens its transactions inside `writes()`, so on SQLite they take the write lock up front
+as write requests do, and a web request writing meanwhile cannot make them fail with "database is locked"."""
 
 import subprocess
 import sys
@@ -7,6 +10,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from .database import writes
 from .extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,8 +22,9 @@ def init_app(app: Flask) -> None:
         """Import the researched German–Russian city partnerships (idempotent)."""
         from .cities.services import load_twin_cities
 
-        counts = load_twin_cities()
-        db.session.commit()
+        with writes():
+            counts = load_twin_cities()
+            db.session.commit()
         click.echo(
             f"{counts['rows']} rows: {counts['cities_created']} cities and "
             f"{counts['links_created']} links created, {counts['links_updated']} links updated."
@@ -30,8 +35,9 @@ def init_app(app: Flask) -> None:
         """Create the demo world (idempotent)."""
         from .demo import seed_demo
 
-        created = seed_demo()
-        db.session.commit()
+        with writes():
+            created = seed_demo()
+            db.session.commit()
         click.echo(f"Demo world ready ({created} new records).")
 
     @app.cli.command("seed-scale")
@@ -40,8 +46,9 @@ def init_app(app: Flask) -> None:
         """Add many realistic schools (for benchmarks)."""
         from .scale import seed_scale
 
-        added = seed_scale(schools)
-        db.session.commit()
+        with writes():
+            added = seed_scale(schools)
+            db.session.commit()
         click.echo(f"{added} schools added.")
 
     @app.cli.command("seed-project-scale")
@@ -51,35 +58,55 @@ def init_app(app: Flask) -> None:
         """Grow the demo Hamburg – St. Petersburg project to many members and submissions (for benchmarks)."""
         from .scale import MissingDemoProject, seed_project_scale
 
-        try:
-            counts = seed_project_scale(members, submissions)
-        except MissingDemoProject as exc:
-            raise click.ClickException(str(exc)) from exc
-        db.session.commit()
+        with writes():
+            try:
+                counts = seed_project_scale(members, submissions)
+            except MissingDemoProject as exc:
+                raise click.ClickException(str(exc)) from exc
+            db.session.commit()
         click.echo(
             f"{counts['students_added']} students, {counts['stages_added']} stages and "
             f"{counts['submissions_added']} submissions added: the project has {counts['members']} members "
             f"and {counts['submissions']} submissions."
         )
 
+    @app.cli.command("daily")
+    def daily_command():
+        """Run every daily job (cron: once a day), each in its own transaction; a failing job does not stop the rest."""
+        from .jobs import DAILY
+
+        failed = []
+        for name, job in DAILY:
+            try:
+                click.echo(f"{name}: {job()}")
+            except Exception:
+                db.session.rollback()
+                app.logger.exception("daily job %s failed", name)
+                click.echo(f"{name}: failed (see the log)", err=True)
+                failed.append(name)
+        if failed:
+            raise click.ClickException(f"failed: {', '.join(failed)}")
+
     @app.cli.command("expire-requests")
     def expire_requests_command():
-        """Mark partnership requests older than 60 days as expired (run daily)."""
-        from .partnerships.services import expire_overdue
+        """Mark partnership requests older than 60 days as expired (part of `flask daily`)."""
+        from .jobs import expire_requests
 
-        count = expire_overdue()
-        db.session.commit()
-        click.echo(f"{count} requests expired.")
+        click.echo(expire_requests())
 
     @app.cli.command("purge-archived")
     def purge_archived_command():
-        """Delete student accounts archived longer than STUDENT_RETENTION_DAYS, with their data (run daily)."""
-        from .privacy.erase import purge_archived, remove_files
+        """Delete student accounts archived longer than STUDENT_RETENTION_DAYS, with their data (in `flask daily`)."""
+        from .jobs import purge_archived_students
 
-        erased = purge_archived()
-        db.session.commit()
-        remove_files(erased.files)  # only once the rows are gone for good (Finding #7)
-        click.echo(f"{erased.count} archived student accounts deleted.")
+        click.echo(purge_archived_students())
+
+    @app.cli.command("clean-uploads")
+    def clean_uploads_command():
+        """Remove partial uploads older than a day and stored files without a record (part of `flask daily`)."""
+        from .jobs import clean_uploads
+
+        click.echo(clean_uploads())
 
     @app.cli.command("clean-file-metadata")
     def clean_file_metadata_command():
@@ -88,8 +115,9 @@ def init_app(app: Flask) -> None:
 
         from .submissions.file_cleaning import clean_stored_files
 
-        report = clean_stored_files(app.config["UPLOAD_DIR"])
-        db.session.commit()
+        with writes():  # holds SQLite's write lock while it cleans: a one-off after an upgrade
+            report = clean_stored_files(app.config["UPLOAD_DIR"])
+            db.session.commit()
         click.echo(
             f"{report.cleaned} files cleaned, {report.images} images already clean, "
             f"{len(report.missing)} missing, {len(report.failed)} could not be cleaned."
@@ -103,11 +131,10 @@ def init_app(app: Flask) -> None:
     @app.cli.command("send-mail")
     @click.option("--limit", default=100, show_default=True, help="Messages to try in this run.")
     def send_mail_command(limit):
-        """Deliver due messages from the outbox by SMTP; failures are retried later."""
+        """Deliver due messages from the outbox by SMTP (cron: every minute); failures are retried later."""
         from .notifications.services import deliver_due, smtp_send
 
-        counts = deliver_due(smtp_send, limit=limit)
-        db.session.commit()
+        counts = deliver_due(smtp_send, limit=limit)  # commits per mail, each transaction inside writes()
         click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
 
     @app.cli.command("reset-mfa")
@@ -118,11 +145,12 @@ def init_app(app: Flask) -> None:
         from .accounts.services import AccountError
         from .logs import log_event
 
-        try:
-            user = reset_by_email(email)
-        except AccountError as exc:
-            raise click.ClickException(str(exc)) from exc
-        db.session.commit()
+        with writes():
+            try:
+                user = reset_by_email(email)
+            except AccountError as exc:
+                raise click.ClickException(str(exc)) from exc
+            db.session.commit()
         log_event("mfa_reset", user_id=user.id, by="cli")
         click.echo(f"The second factor of {user.login_name} has been reset.")
 

@@ -273,3 +273,41 @@ def clean_stored(upload_dir: str | Path, stored_name: str, kind: str) -> tuple[i
     finally:
         temp.unlink(missing_ok=True)
     return size, sha256
+
+
+# Leftovers of killed requests, removed by `flask clean-uploads` (part of `flask daily`):
+PART_MAX_AGE_SECONDS = 24 * 3600  # a `.part-*` file this old belongs to no running upload
+# A younger stored file may belong to a request between storing it and committing its row: never touched.
+STORED_MIN_AGE_SECONDS = 3600
+
+
+def leftover_parts(upload_dir: str | Path, now: float) -> list[Path]:
+    """Temporary `.part-*` files older than a day (`now` in epoch seconds): what killed uploads left behind."""
+    return [
+        path for path, age in _entries(upload_dir, now) if path.name.startswith(".part-") and age > PART_MAX_AGE_SECONDS
+    ]
+
+
+def settled_stored_names(upload_dir: str | Path, now: float) -> list[str]:
+    """Stored files (our random names) older than an hour: whoever stored one has committed its row or never will."""
+    return [
+        path.name
+        for path, age in _entries(upload_dir, now)
+        if STORAGE_NAME.fullmatch(path.name) and age > STORED_MIN_AGE_SECONDS
+    ]
+
+
+def _entries(upload_dir: str | Path, now: float) -> list[tuple[Path, float]]:
+    """The plain files in the upload folder with their age in seconds (none if there is no folder yet)."""
+    folder = Path(upload_dir)
+    if not folder.is_dir():
+        return []
+    entries = []
+    with os.scandir(folder) as scan:
+        for entry in scan:
+            try:
+                if entry.is_file(follow_symlinks=False):
+                    entries.append((folder / entry.name, now - entry.stat(follow_symlinks=False).st_mtime))
+            except FileNotFoundError:  # removed meanwhile (a finished upload's temporary file)
+                continue
+    return entries

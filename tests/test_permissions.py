@@ -101,6 +101,7 @@ def sample_args(make_link, make_user, make_school):
         "partnership_id": partnership.id,
         "link_id": link.id,
         "note_id": note.id,
+        "mail_id": 999999,
         "token": "not-a-real-token",
         "school_id": school.id,
         "member_id": member.memberships[0].id,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import smtplib
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -12,10 +14,24 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.models import User, UserRole
+from ..database import writes
+from ..domain import DomainError
 from ..extensions import db
 from ..links import site_url
 from ..sqltypes import utcnow
 from .models import Notification, OutboxEmail, OutboxState
+
+SMTP_TIMEOUT_SECONDS = 20
+# A delivery run leases the mails it claims: other runs leave them alone until the lease ends, so the unsent
+# mails of a killed run come due again by themselves. A run stops sending LEASE_MARGIN before its lease ends
+# (one mail may take a few SMTP round trips of up to SMTP_TIMEOUT_SECONDS each).
+LEASE = timedelta(minutes=10)
+LEASE_MARGIN = timedelta(minutes=2)
+MAX_RETRY_DELAY = timedelta(hours=1)
+# A mail older than MAIL_GIVE_UP_DAYS is given up only after this many attempts since it was queued or retried by
+# a coordinator: a retry gets about half an hour of attempts (after 2, 4, 8 and 16 minutes).
+ATTEMPTS_BEFORE_GIVING_UP = 5
 
 # Every notification kind and its text; parameters are filled in when it is shown,
 # in the language the reader uses then.
@@ -85,6 +101,10 @@ TEXTS = {
         "The parents' consent to the tandem was withdrawn for one partner of a triad of your class. "
         "The other two go on as a pair."
     ),
+    "mail_failed": _l(
+        "Some emails could not be delivered and were given up. Check the outbox and send them again "
+        "once the mail server works."
+    ),
     "team_consent_removed": _l(
         "The parents' consent to taking part was withdrawn for a student of a mixed team in “%(title)s”. "
         "The student has left the team."
@@ -121,7 +141,7 @@ def queue_email(recipient: str, locale: str, template: str, **context) -> Outbox
     return mail
 
 
-def smtp_send(mail: OutboxEmail) -> None:
+def smtp_send(mail: Letter) -> None:
     """Deliver one message through the configured SMTP server."""
     cfg = current_app.config
     message = EmailMessage()
@@ -129,7 +149,7 @@ def smtp_send(mail: OutboxEmail) -> None:
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
     message.set_content(mail.body)
-    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as smtp:
+    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS) as smtp:
         if cfg["MAIL_USE_TLS"]:
             smtp.starttls()
         if cfg["MAIL_USERNAME"]:
@@ -137,15 +157,25 @@ def smtp_send(mail: OutboxEmail) -> None:
         smtp.send_message(message)
 
 
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """What a transport needs of one claimed mail, read while claiming it, so sending needs no open transaction."""
+
+    id: int
+    recipient: str
+    locale: str
+    subject: str
+    body: str
+
+
 def retry_delay(attempts: int) -> timedelta:
-    """Exponential back-off: 2, 4, 8 … minutes, at most a day."""
-    return timedelta(minutes=min(2**attempts, 24 * 60))
+    """Exponential back-off: 2, 4, 8 … minutes, at most MAX_RETRY_DELAY (mail goes out soon after an outage)."""
+    return min(timedelta(minutes=2 ** min(attempts, 10)), MAX_RETRY_DELAY)
 
 
-def deliver_due(send: Callable[[OutboxEmail], None], now: datetime | None = None, limit: int = 100) -> dict:
-    """Try every due message once; failures are kept and retried later, nothing is lost."""
-    now = now or utcnow()
-    max_attempts = current_app.config["MAIL_MAX_ATTEMPTS"]
+def claim_due(now: datetime, limit: int) -> list[Letter]:
+    """Lease up to `limit` due mails to this run: pushing their next attempt past the lease keeps other runs off them
+    (PostgreSQL skips rows another run is claiming; SQLite claims under its write lock)."""
     due = db.session.scalars(
         sa.select(OutboxEmail)
         .where(OutboxEmail.state == OutboxState.queued, OutboxEmail.next_attempt_at <= now)
@@ -153,25 +183,114 @@ def deliver_due(send: Callable[[OutboxEmail], None], now: datetime | None = None
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    counts = {"sent": 0, "retry": 0, "failed": 0}
     for mail in due:
-        try:
-            send(mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            mail.attempts += 1
-            mail.last_error = str(exc)[:500]
-            if mail.attempts >= max_attempts:
-                mail.state = OutboxState.failed
-                counts["failed"] += 1
-            else:
-                mail.next_attempt_at = now + retry_delay(mail.attempts)
-                counts["retry"] += 1
-        else:
-            mail.attempts += 1
-            mail.state = OutboxState.sent
-            mail.sent_at = now
-            # Bodies carry live reset, confirmation and invitation links: once sent, only the subject stays.
-            mail.body = ""
-            counts["sent"] += 1
+        mail.next_attempt_at = now + LEASE
     db.session.flush()
+    return [Letter(mail.id, mail.recipient, mail.locale, mail.subject, mail.body) for mail in due]
+
+
+def _locked(mail_id: int) -> OutboxEmail:
+    mail = db.session.get(OutboxEmail, mail_id, with_for_update=True, populate_existing=True)
+    assert mail is not None, "outbox rows are never deleted"
+    return mail
+
+
+def record_sent(mail_id: int, now: datetime) -> None:
+    """Mark a delivered mail sent."""
+    mail = _locked(mail_id)
+    mail.attempts += 1
+    mail.state = OutboxState.sent
+    mail.sent_at = now
+    # Bodies carry live reset, confirmation and invitation links: once sent, only the subject stays.
+    mail.body = ""
+    db.session.flush()
+
+
+def record_failure(mail_id: int, error: BaseException, now: datetime) -> bool:
+    """Count a failed attempt: due again after the back-off or, once the mail is older than MAIL_GIVE_UP_DAYS and
+    was tried a few times since it was queued or retried, failed for good (then True)."""
+    mail = _locked(mail_id)
+    mail.attempts += 1
+    mail.last_error = (str(error) or type(error).__name__)[:500]
+    give_up_at = mail.created_at + timedelta(days=current_app.config["MAIL_GIVE_UP_DAYS"])
+    if now >= give_up_at and mail.attempts >= ATTEMPTS_BEFORE_GIVING_UP:
+        mail.state = OutboxState.failed
+        db.session.flush()
+        return True
+    mail.next_attempt_at = now + retry_delay(mail.attempts)
+    db.session.flush()
+    return False
+
+
+def alert_coordinators() -> int:
+    """Tell the foundation's coordinators in the app that mail was given up; one who has not yet read the last such
+    notification gets no second one. Returns how many were told."""
+    link = current_app.url_map.bind("localhost").build("notifications.list_outbox", {"state": OutboxState.failed.name})
+    unread = sa.select(Notification.user_id).where(Notification.kind == "mail_failed", Notification.read_at.is_(None))
+    coordinators = db.session.scalars(
+        sa.select(User).where(User.role == UserRole.coordinator, User.is_active, User.id.not_in(unread))
+    ).all()
+    for coordinator in coordinators:
+        notify(coordinator, "mail_failed", link=link, email=False)  # mail is what is failing
+    return len(coordinators)
+
+
+def deliver_due(send: Callable[[Letter], None], now: datetime | None = None, limit: int = 100) -> dict:
+    """Send the due mails, recording each as sent (or its failure) right after it was tried; nothing is lost.
+
+    Unlike every other service this one commits, by design: it claims its batch in one short transaction that
+    leases the mails to this run, then records each mail in a short transaction of its own right after sending it.
+    So a killed run re-sends at most the one mail in flight (the rest of its batch comes due again when the lease
+    ends), and no transaction is open while the mail server is talked to: web requests may write meanwhile, and
+    every transaction here takes SQLite's write lock up front (`writes()`), so neither makes the other fail.
+    When a mail fails for good the coordinators are told in the same transaction, at most once per run.
+    `now` fixes the clock (tests pass a fake one)."""
+    clock = (lambda: now) if now is not None else utcnow
+    stop_at = time.monotonic() + (LEASE - LEASE_MARGIN).total_seconds()
+    with writes():
+        letters = claim_due(clock(), limit)
+        db.session.commit()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    alerted = False
+    for letter in letters:
+        if time.monotonic() > stop_at:
+            break  # the lease is about to end; the rest come due for the next run then
+        try:
+            send(letter)
+        except Exception as exc:  # a kill (KeyboardInterrupt, SystemExit) is not a failed mail: it ends the run
+            if not isinstance(exc, (OSError, smtplib.SMTPException)):
+                current_app.logger.exception("sending mail %s failed unexpectedly", letter.id)
+            with writes():
+                given_up = record_failure(letter.id, exc, clock())
+                if given_up and not alerted:
+                    alert_coordinators()
+                    alerted = True
+                db.session.commit()
+            counts["failed" if given_up else "retry"] += 1
+        else:
+            with writes():
+                record_sent(letter.id, clock())
+                db.session.commit()
+            counts["sent"] += 1
     return counts
+
+
+def retry_mail(mail: OutboxEmail, now: datetime | None = None) -> None:
+    """A coordinator's retry of a failed mail: queued again and due now, its attempts counted afresh."""
+    db.session.refresh(mail, with_for_update=True)
+    if mail.state is not OutboxState.failed:
+        raise DomainError(_l("This email is no longer marked failed: it was queued again or sent in the meantime."))
+    mail.state = OutboxState.queued
+    mail.attempts = 0
+    mail.last_error = None
+    mail.next_attempt_at = now or utcnow()
+    db.session.flush()
+
+
+def retry_failed(now: datetime | None = None) -> int:
+    """A coordinator's "retry all": every failed mail queued again and due now; returns how many."""
+    return db.session.execute(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.state == OutboxState.failed)
+        .values(state=OutboxState.queued, attempts=0, last_error=None, next_attempt_at=now or utcnow())
+    ).rowcount

@@ -3,14 +3,17 @@
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from ..domain import DomainError
 from ..extensions import db
 from ..forms import ActionForm
+from ..pagination import page_number
 from ..permissions import access, refuse
 from ..sqltypes import utcnow
 from .models import Notification, OutboxEmail, OutboxState
-from .services import render_text
+from .services import render_text, retry_failed, retry_mail
 
 bp = Blueprint("notifications", __name__)
 PER_PAGE = 20
@@ -25,7 +28,7 @@ def list_notifications():
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE, error_out=False)
     return render_template("notifications/list.html", page=page, render_text=render_text, form=ActionForm())
 
 
@@ -70,11 +73,49 @@ def list_outbox():
         query = query.where(OutboxEmail.state == OutboxState[state])
     else:
         state = ""
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE, error_out=False)
+    failed = db.session.scalar(sa.select(sa.func.count()).where(OutboxEmail.state == OutboxState.failed))
     return render_template(
         "notifications/outbox.html",
         page=page,
         state=state,
         states=list(OutboxState),
+        failed=failed,
+        give_up_days=current_app.config["MAIL_GIVE_UP_DAYS"],
         show_bodies=current_app.config["OUTBOX_SHOW_BODIES"],
     )
+
+
+@bp.route("/outbox/<int:mail_id>/retry", methods=["POST"])
+@access("coordinator")
+def retry_outbox_mail(mail_id):
+    """Queue one failed email again, due at once."""
+    mail = db.get_or_404(OutboxEmail, mail_id)
+    if ActionForm().validate_on_submit():
+        try:
+            retry_mail(mail)
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "warning")
+        else:
+            db.session.commit()
+            flash(_("The email is queued again and goes out with the next delivery run."), "success")
+    return redirect(url_for("notifications.list_outbox", state=OutboxState.failed.name))
+
+
+@bp.route("/outbox/retry-failed", methods=["POST"])
+@access("coordinator")
+def retry_failed_mail():
+    """Queue every failed email again, due at once."""
+    if ActionForm().validate_on_submit():
+        count = retry_failed()
+        db.session.commit()
+        flash(
+            ngettext(
+                "%(num)s email is queued again and goes out with the next delivery run.",
+                "%(num)s emails are queued again and go out with the next delivery run.",
+                count,
+            ),
+            "success",
+        )
+    return redirect(url_for("notifications.list_outbox", state=OutboxState.failed.name))
