@@ -7,12 +7,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import User
 from ..cities.models import Country
 from ..domain import DomainError
 from ..extensions import db
+from ..locking import get_locked
 from ..notifications.services import notify
 from ..schools.catalog import bump_catalog
 from ..schools.models import School, SchoolStatus, Visibility
@@ -22,6 +24,14 @@ from .models import Partnership, PartnershipEvent, PartnershipRequest, Partnersh
 
 REQUEST_DAYS = 60
 MESSAGE_LIMIT = 4000
+
+# What the loser of a race on a request reads: the decision (or expiry) that got there first.
+ALREADY_DECIDED = {
+    RequestState.accepted: _l("This request has already been accepted."),
+    RequestState.declined: _l("This request has already been declined."),
+    RequestState.withdrawn: _l("This request has already been withdrawn."),
+    RequestState.expired: _l("This request has expired."),
+}
 
 
 class PartnershipError(DomainError):
@@ -38,14 +48,16 @@ def _notify_school(target: School, kind: str, link: str, exclude: int | None = N
             notify(user, kind, link=link, **params)
 
 
-def expire_overdue(now=None) -> int:
-    """Mark open requests past their 60 days as expired; returns how many."""
+def expire_overdue(now=None, pair_key: str | None = None) -> int:
+    """Mark open requests past their 60 days as expired (only those of one pair of schools, if given); returns
+    how many. The UPDATE's row locks and its re-checked condition let a decision that got there first win."""
     now = now or utcnow()
-    return db.session.execute(
-        sa.update(PartnershipRequest)
-        .where(PartnershipRequest.state == RequestState.open, PartnershipRequest.expires_at < now)
-        .values(state=RequestState.expired, decided_at=now)
-    ).rowcount
+    query = sa.update(PartnershipRequest).where(
+        PartnershipRequest.state == RequestState.open, PartnershipRequest.expires_at < now
+    )
+    if pair_key is not None:
+        query = query.where(PartnershipRequest.pair_key == pair_key)
+    return db.session.execute(query.values(state=RequestState.expired, decided_at=now)).rowcount
 
 
 def existing_partnership(a: School, b: School) -> Partnership | None:
@@ -81,8 +93,8 @@ def send_request(
         raise PartnershipError(_l("The message is too long (at most 4,000 characters)."), field="message_de")
     if existing_partnership(from_school, to_school):
         raise PartnershipError(_l("These schools are already partners."))
-    expire_overdue()
     key = pair_key(from_school.id, to_school.id)
+    expire_overdue(pair_key=key)
     if db.session.scalar(
         sa.select(PartnershipRequest.id).where(
             PartnershipRequest.pair_key == key, PartnershipRequest.state == RequestState.open
@@ -103,18 +115,25 @@ def send_request(
         created_at=now,
         expires_at=now + timedelta(days=REQUEST_DAYS),
     )
-    db.session.add(req)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the unique index is the last guard when both schools ask at once
+            db.session.add(req)
+    except IntegrityError:
+        raise PartnershipError(_l("There is already an open request between these schools.")) from None
     link = url_for("partnerships.show_request", request_id=req.id)
     _notify_school(to_school, "request_received", link, school=from_school.name)
     return req
 
 
 def _require_open(req: PartnershipRequest) -> None:
+    """Lock the request and re-read its state: of decisions made at the same moment (accept, decline, withdraw,
+    the expiry job) exactly one takes effect; the others are refused saying which one did."""
+    # A fresh locking select: refresh() would repeat the view's outer joins, which PostgreSQL cannot lock.
+    get_locked(PartnershipRequest, req.id)
     if req.state is RequestState.open and req.expires_at < utcnow():
         req.state, req.decided_at = RequestState.expired, utcnow()
     if req.state is not RequestState.open:
-        raise PartnershipError(_l("This request is no longer open."))
+        raise PartnershipError(ALREADY_DECIDED[req.state])
 
 
 def withdraw_request(req: PartnershipRequest, by: User) -> None:
@@ -187,8 +206,11 @@ def accept_request(req: PartnershipRequest, by: User, contact: User) -> Partners
         status_changed_at=utcnow(),
         status_changed_by_id=by.id,
     )
-    db.session.add(partnership)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the pair's unique constraint stays the last guard
+            db.session.add(partnership)
+    except IntegrityError:
+        raise PartnershipError(_l("These schools are already partners.")) from None
     db.session.add(PartnershipEvent(partnership_id=partnership.id, kind="started", by_id=by.id))
     req.state, req.decided_at, req.decided_by_id = RequestState.accepted, utcnow(), by.id
     req.partnership_id = partnership.id
@@ -211,6 +233,7 @@ def side_of(partnership: Partnership, user: User) -> School | None:
 
 def set_partnership_status(partnership: Partnership, by: User, status: PartnershipStatus, note: str = "") -> None:
     """Pause, resume or end a partnership (a coordinator of either school, or the foundation)."""
+    get_locked(Partnership, partnership.id)  # two changes at once: the second sees the first (ended stays ended)
     mine = side_of(partnership, by)
     if not by.is_coordinator and (mine is None or by.id not in staff_ids(mine.id, coordinators_only=True)):
         raise PartnershipError(_l("Only a school coordinator of one of the two schools can change this."))
@@ -232,6 +255,7 @@ def set_partnership_status(partnership: Partnership, by: User, status: Partnersh
 
 def replace_contact(partnership: Partnership, by: User, school: School, new_contact: User) -> None:
     """Name a new fixed contact person for one side; there is never a side without one."""
+    get_locked(Partnership, partnership.id)
     if school.id not in (partnership.german_school_id, partnership.russian_school_id):
         raise PartnershipError(_l("This school is not part of the partnership."))
     if not by.is_coordinator and by.id not in staff_ids(school.id, coordinators_only=True):

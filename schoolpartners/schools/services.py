@@ -16,6 +16,7 @@ from ..cities.models import City
 from ..domain import DomainError
 from ..extensions import db
 from ..links import absolute_url
+from ..locking import get_locked
 from ..notifications.services import notify, queue_email
 from ..search import index_keys, query_terms, successor
 from ..sqltypes import utcnow
@@ -84,6 +85,8 @@ def apply_profile(school: School, data: dict, by: User | None = None) -> bool:
 
     A verified school whose name, city or country its staff changes goes back to pending and the foundation
     verifies it again (finding #18): otherwise a verified school could rename itself into another one."""
+    if school.id is not None:  # against the foundation's decision at the same moment: the later sees the earlier
+        get_locked(School, school.id)
     before = (school.name, school.name_alt, school.city_id, school.country)
     city = db.session.get(City, int(data["city_id"]))
     if city is None:
@@ -162,7 +165,13 @@ def school_coordinators(school: School) -> list[User]:
 
 
 def set_status(school: School, status: SchoolStatus, reason: str = "") -> None:
-    """Verify or reject a school (the foundation's decision) and tell its school coordinators."""
+    """Verify or reject a pending school (the foundation's decision) and tell its school coordinators; of two
+    decisions at the same moment the first counts and the second is refused."""
+    get_locked(School, school.id)
+    if school.status is SchoolStatus.verified:
+        raise SchoolError(_l("%(school)s has already been verified.", school=school.name))
+    if school.status is SchoolStatus.rejected:
+        raise SchoolError(_l("%(school)s has already been rejected.", school=school.name))
     if status is SchoolStatus.rejected and not reason.strip():
         raise SchoolError(_l("Please give a reason; the school will read it."), field="reason")
     school.status, school.status_reason, school.status_changed_at = status, reason.strip(), utcnow()
@@ -193,9 +202,24 @@ def request_membership(user: User, school: School) -> StaffMembership:
     return member
 
 
+def _locked_membership(member: StaffMembership) -> StaffMembership:
+    """Lock the school, then the membership, and re-read both: changes to one school's staff happen one after the
+    other, so the rule "at least one school coordinator" holds and no join request is decided twice."""
+    get_locked(School, member.school_id)
+    locked = get_locked(StaffMembership, member.id)
+    if locked is None:
+        raise SchoolError(_l("This person is no longer on the staff, or their join request has been refused."))
+    return locked
+
+
 def confirm_membership(member: StaffMembership) -> None:
+    """Confirm a join request; the newcomer is told."""
+    member = _locked_membership(member)
+    if member.is_active:
+        raise SchoolError(_l("This join request has already been confirmed."))
     member.status, member.confirmed_at = MembershipStatus.active, utcnow()
     notify(member.user, "join_confirmed", link=url_for("main.dashboard"), school=member.school.name)
+    db.session.flush()
 
 
 def _active_coordinator_count(school_id: int) -> int:
@@ -208,8 +232,20 @@ def _active_coordinator_count(school_id: int) -> int:
     )
 
 
+def refuse_membership(member: StaffMembership) -> None:
+    """Refuse a join request that is still waiting; the person is told."""
+    member = _locked_membership(member)
+    if member.is_active:
+        raise SchoolError(_l("This join request has already been confirmed."))
+    _drop_membership(member)
+
+
 def remove_membership(member: StaffMembership) -> None:
-    """Refuse a join request or remove a staff member; a school always keeps a school coordinator."""
+    """Remove a staff member (or refuse a join request); a school always keeps a school coordinator."""
+    _drop_membership(_locked_membership(member))
+
+
+def _drop_membership(member: StaffMembership) -> None:
     if (
         member.role is StaffRole.school_coordinator
         and member.is_active
@@ -226,6 +262,9 @@ def remove_membership(member: StaffMembership) -> None:
 
 def set_role(member: StaffMembership, role: StaffRole) -> None:
     """Make a staff member a school coordinator or a teacher (keeping at least one coordinator)."""
+    member = _locked_membership(member)
+    if not member.is_active:
+        raise SchoolError(_l("Only confirmed staff members have a role. Confirm the join request first."))
     demoted = member.role is StaffRole.school_coordinator and role is StaffRole.teacher
     if demoted and _active_coordinator_count(member.school_id) <= 1:
         raise SchoolError(_l("A school needs at least one school coordinator. Name another one first."))
@@ -326,10 +365,14 @@ def open_invitations(school: School) -> list[Invitation]:
 
 
 def revoke_invitation(invitation: Invitation) -> None:
-    """Withdraw an invitation; its link stops working."""
-    if invitation.accepted_at is None and invitation.revoked_at is None:
-        invitation.revoked_at = utcnow()
-        db.session.flush()
+    """Withdraw an invitation; its link stops working. Refused once it has been accepted (or withdrawn)."""
+    get_locked(Invitation, invitation.id)
+    if invitation.accepted_at is not None:
+        raise SchoolError(_l("This invitation has already been accepted."))
+    if invitation.revoked_at is not None:
+        raise SchoolError(_l("This invitation has already been withdrawn."))
+    invitation.revoked_at = utcnow()
+    db.session.flush()
 
 
 def cancel_invitations_by(school_id: int, user_id: int) -> None:
@@ -370,16 +413,30 @@ def _inviter_may_still_invite(invitation: Invitation) -> bool:
 def find_invitation(token: str) -> Invitation:
     """The open invitation behind a link; raises SchoolError when it is unknown, used, withdrawn or expired."""
     invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == digest(token)))
-    if invitation is None or invitation.accepted_at is not None or invitation.revoked_at is not None:
+    if invitation is None:
         raise SchoolError(_l("This invitation is invalid or has already been used."))
+    _require_open_invitation(invitation)
+    return invitation
+
+
+def _require_open_invitation(invitation: Invitation) -> None:
+    # Only someone holding the link reads these, so they may say what happened to it.
+    if invitation.accepted_at is not None:
+        raise SchoolError(_l("This invitation has already been accepted."))
+    if invitation.revoked_at is not None:
+        raise SchoolError(_l("This invitation has been withdrawn. Ask the school for a new one."))
     if invitation.expires_at < utcnow():
         raise SchoolError(_l("This invitation has expired. Ask the school for a new one."))
-    return invitation
 
 
 def accept_invitation(token: str, user: User) -> StaffMembership:
     """Join the staff through an invitation sent to the user's own email address."""
     invitation = find_invitation(token)
+    # The school's staff first (as every staff change does), then the invitation; then look again: it may have
+    # been withdrawn, accepted in another tab, or its sender removed, while this request waited.
+    get_locked(School, invitation.school_id)
+    get_locked(Invitation, invitation.id)
+    _require_open_invitation(invitation)
     if user.email_key != fold(invitation.email):
         raise SchoolError(_l("This invitation was sent to another email address. Log in with that address."))
     if not _inviter_may_still_invite(invitation):

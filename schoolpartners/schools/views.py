@@ -21,7 +21,6 @@ from .catalog import TYPES, Catalog, catalog
 from .forms import DecisionForm, DirectoryFilters, InviteForm, RoleForm, SchoolForm
 from .models import (
     Invitation,
-    MembershipStatus,
     School,
     SchoolStatus,
     SchoolType,
@@ -242,10 +241,25 @@ def confirm_member(school_id, member_id):
     """Confirm a join request."""
     school = get_school_or_404(school_id, need="manage")
     member = _member_or_404(school, member_id)
-    if ActionForm().validate_on_submit() and member.status is MembershipStatus.pending:
-        services.confirm_membership(member)
-        db.session.commit()
-        flash(_("%(name)s is now on the staff.", name=member.user.display_name), "success")
+    if ActionForm().validate_on_submit():
+        name = member.user.display_name
+        run_action(lambda: services.confirm_membership(member), _("%(name)s is now on the staff.", name=name))
+    return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
+@bp.route("/schools/<int:school_id>/staff/<int:member_id>/refuse", methods=["POST"])
+@access("adult")
+def refuse_member(school_id, member_id):
+    """Refuse a join request (never a confirmed member: removing one is its own button)."""
+    school = get_school_or_404(school_id, need="manage")
+    member = _member_or_404(school, member_id)
+    if ActionForm().validate_on_submit():
+        name = member.user.display_name
+        run_action(
+            lambda: services.refuse_membership(member),
+            _("The join request of %(name)s has been refused.", name=name),
+            "info",
+        )
     return redirect(url_for("schools.manage_staff", school_id=school.id))
 
 
@@ -268,7 +282,7 @@ def set_member_role(school_id, member_id):
     school = get_school_or_404(school_id, need="manage")
     member = _member_or_404(school, member_id)
     form = RoleForm()
-    if form.validate_on_submit() and member.is_active:
+    if form.validate_on_submit():
         run_action(lambda: services.set_role(member, StaffRole(form.role.data)), _("The role has been changed."))
     return redirect(url_for("schools.manage_staff", school_id=school.id))
 
@@ -300,9 +314,11 @@ def revoke_invitation(school_id, invitation_id):
     if invitation is None or invitation.school_id != school.id:
         abort(404)
     if ActionForm().validate_on_submit():
-        services.revoke_invitation(invitation)
-        db.session.commit()
-        flash(_("The invitation to %(email)s has been withdrawn.", email=invitation.email), "success")
+        email = invitation.email
+        run_action(
+            lambda: services.revoke_invitation(invitation),
+            _("The invitation to %(email)s has been withdrawn.", email=email),
+        )
     return redirect(url_for("schools.manage_staff", school_id=school.id))
 
 

@@ -107,9 +107,17 @@ def test_coordinator_verifies_or_rejects_with_a_reason(client, login, make_user,
     client.post(f"/verification/{school.id}", data={"decision": "rejected", "reason": "Website does not work."})
     assert school.status is SchoolStatus.rejected and school.status_reason == "Website does not work."
     assert "school_rejected" in kinds(head)
-    client.post(f"/verification/{school.id}", data={"decision": "verified", "reason": ""})
-    assert school.status is SchoolStatus.verified
-    assert "school_verified" in kinds(head)
+    # A decision is taken once: a second one (another coordinator a moment later) is refused and nobody is told.
+    again = client.post(
+        f"/verification/{school.id}?lang=en", data={"decision": "verified", "reason": ""}, follow_redirects=True
+    )
+    assert f"{school.name} has already been rejected." in again.get_data(as_text=True)
+    assert school.status is SchoolStatus.rejected and "school_verified" not in kinds(head)
+    other = make_school(status=SchoolStatus.pending)
+    other_head = make_user("school_coordinator", school=other)
+    client.post(f"/verification/{other.id}", data={"decision": "verified", "reason": ""})
+    assert other.status is SchoolStatus.verified
+    assert "school_verified" in kinds(other_head)
 
 
 def test_only_coordinators_verify(client, login, make_user, make_school):
@@ -190,6 +198,25 @@ def test_join_request_confirm_and_remove(client, login, make_user, make_school):
     client.post(f"/schools/{school.id}/staff/{member_id}/remove")
     assert db.session.get(StaffMembership, member_id) is None
     assert "staff_removed" in kinds(newcomer)
+
+
+def test_join_request_refused(client, login, make_user, make_school):
+    school = make_school()
+    head = make_user("school_coordinator", school=school)
+    newcomer = make_user("teacher", school=make_school())
+    member = StaffMembership(user_id=newcomer.id, school_id=school.id, role=StaffRole.teacher)
+    db.session.add(member)
+    db.session.flush()
+    member_id = member.id
+    login(head)
+    page = client.get(f"/schools/{school.id}/staff").get_data(as_text=True)
+    assert f"/schools/{school.id}/staff/{member_id}/refuse" in page
+    client.post(f"/schools/{school.id}/staff/{member_id}/refuse")
+    assert db.session.get(StaffMembership, member_id) is None and "join_refused" in kinds(newcomer)
+    # A confirmed member is never removed through the refuse button.
+    colleague = make_user("teacher", school=school)
+    client.post(f"/schools/{school.id}/staff/{colleague.memberships[0].id}/refuse")
+    assert colleague.memberships[0].is_active and "staff_removed" not in kinds(colleague)
 
 
 def test_a_school_keeps_at_least_one_school_coordinator(client, login, make_user, make_school):
