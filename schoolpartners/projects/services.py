@@ -8,6 +8,8 @@
   version until the other side's contact teacher accepts it.
 - It is completed when both contact teachers say so; either may cancel it, giving a reason.
 
+Every change of state or of a side starts with `lock_project`: the project's row lock serialises the two schools,
+so the second of two confirmations (or completions) sees the first and takes the project on.
 Services never commit; the views do, once.
 """
 
@@ -22,6 +24,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import User
 from ..classes.models import SchoolClass
 from ..extensions import db
+from ..locking import get_locked, lock
 from ..notifications.services import notify
 from ..partnerships.models import Partnership, PartnershipStatus
 from ..schools.models import MembershipStatus, StaffMembership
@@ -74,6 +77,16 @@ def notify_side(project: Project, side: ProjectSide, kind: str, **params) -> Non
     for person in side_recipients(side):
         with_title = {"title": project.title(person.locale), **params}
         notify(person, kind, link=link, **with_title)
+
+
+def lock_project(project: Project) -> Project:
+    """Take the project's row lock and re-read the project and both its sides under it (their confirmations,
+    contacts and wishes): a side changed by the other school a moment ago is seen as it is now."""
+    get_locked(Project, project.id)  # a plain select: the page's loader options need no outer join FOR UPDATE
+    db.session.scalars(
+        sa.select(ProjectSide).where(ProjectSide.project_id == project.id).execution_options(populate_existing=True)
+    ).all()
+    return project
 
 
 # --- creating and editing ------------------------------------------------------------------------------
@@ -162,6 +175,7 @@ def create_project(user: User, partnership: Partnership, data: dict, template: P
 
 def update_project(project: Project, user: User, data: dict) -> ProjectRevision | None:
     """Draft: apply, and the other side must confirm again. Active: texts apply, goals and dates wait."""
+    lock_project(project)
     side = require_staff(project, user)
     if project.state not in (ProjectState.draft, ProjectState.active):
         raise ProjectError(_l("A completed or cancelled project can no longer be changed."))
@@ -200,6 +214,8 @@ def _changed(project: Project, field: str, data: dict) -> bool:
 
 
 def confirm_project(project: Project, user: User) -> None:
+    """Confirm the draft for the user's school; the second school's confirmation makes the project active."""
+    lock_project(project)
     if project.state is not ProjectState.draft:
         raise ProjectError(_l("Only a draft needs confirming."))
     side = require_staff(project, user)
@@ -218,6 +234,7 @@ def confirm_project(project: Project, user: User) -> None:
 
 def replace_contact(project: Project, user: User, new_contact: User) -> None:
     """A school's contact person changes only by naming the replacement (never none)."""
+    lock_project(project)
     side = require_staff(project, user)
     if not may_replace_contact(project, side, user):
         raise ProjectError(CONTACT_REPLACERS)
@@ -230,6 +247,7 @@ def replace_contact(project: Project, user: User, new_contact: User) -> None:
 
 
 def propose_revision(project: Project, user: User, data: dict) -> ProjectRevision:
+    """A pending change of goals or dates (one at a time); the caller holds the project's lock (update_project)."""
     side = require_staff(project, user)
     pending = db.session.scalar(
         sa.select(ProjectRevision.id).where(
@@ -254,8 +272,13 @@ def propose_revision(project: Project, user: User, data: dict) -> ProjectRevisio
 
 
 def decide_revision(project: Project, revision: ProjectRevision, user: User, accept: bool) -> None:
+    """The other school's contact accepts (the change applies) or rejects a pending change."""
+    lock_project(project)
+    lock(revision)
     if revision.state is not RevisionState.pending:
         raise ProjectError(_l("This change has already been decided."))
+    if project.state is not ProjectState.active:
+        raise ProjectError(_l("A completed or cancelled project can no longer be changed."))
     side = require_staff(project, user)
     if side.school_id == revision.school_id:
         raise ProjectError(_l("The other school decides on your change."))
@@ -271,6 +294,9 @@ def decide_revision(project: Project, revision: ProjectRevision, user: User, acc
 
 
 def withdraw_revision(project: Project, revision: ProjectRevision, user: User) -> None:
+    """The proposing school takes back its pending change."""
+    lock_project(project)
+    lock(revision)
     side = require_staff(project, user)
     if revision.state is not RevisionState.pending or side.school_id != revision.school_id:
         raise ProjectError(_l("Only the proposing school can withdraw a waiting change."))
@@ -278,9 +304,13 @@ def withdraw_revision(project: Project, revision: ProjectRevision, user: User) -
 
 
 def complete_project(project: Project, user: User) -> None:
+    """The user's school considers the project completed; the second school's wish completes it."""
+    lock_project(project)
     if project.state is not ProjectState.active:
         raise ProjectError(_l("Only an active project can be completed."))
     side = require_contact(project, user)
+    if side.wants_completion:
+        raise ProjectError(_l("Your school has already marked the project as completed."))
     side.wants_completion = True
     other = other_side(project, side)
     if other.wants_completion:
@@ -291,6 +321,8 @@ def complete_project(project: Project, user: User) -> None:
 
 
 def cancel_project(project: Project, user: User, reason: str) -> None:
+    """Either contact person ends a draft or running project, giving the other school a reason."""
+    lock_project(project)
     if project.state not in (ProjectState.draft, ProjectState.active):
         raise ProjectError(_l("This project has already ended."))
     side = require_staff(project, user)
@@ -306,6 +338,7 @@ def cancel_project(project: Project, user: User, reason: str) -> None:
 
 
 def save_milestone(project: Project, user: User, milestone: Milestone | None, data: dict) -> Milestone:
+    lock_project(project)
     require_staff(project, user)
     if project.state not in (ProjectState.draft, ProjectState.active):
         raise ProjectError(_l("A completed or cancelled project can no longer be changed."))
@@ -323,6 +356,7 @@ def save_milestone(project: Project, user: User, milestone: Milestone | None, da
 def delete_milestone(project: Project, user: User, milestone: Milestone) -> None:
     """Delete a stage nobody has handed in work for; pupils' work (and its files) is never deleted with it
     (finding #9)."""
+    lock_project(project)
     require_staff(project, user)
     if project.state not in (ProjectState.draft, ProjectState.active):
         raise ProjectError(_l("A completed or cancelled project can no longer be changed."))

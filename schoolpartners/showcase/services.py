@@ -4,7 +4,8 @@ Publication is on equal footing: a contact teacher writes the bilingual summary 
 project is published when the contact teachers of both schools have agreed to the same version (a change
 to the summary or the works asks the other side again). Students appear as first name and initial, and
 only with consent to publication (or when they are at least the consent age); works of others cannot be
-chosen at all.
+chosen at all. Every change starts with `_locked`: the project's row lock serialises the two contact teachers,
+so the second of two agreements sees the first and publishes.
 """
 
 from __future__ import annotations
@@ -85,8 +86,19 @@ def entry_of(project: Project) -> ShowcaseEntry | None:
     return db.session.scalar(sa.select(ShowcaseEntry).where(ShowcaseEntry.project_id == project.id))
 
 
+def _locked(project: Project) -> ShowcaseEntry | None:
+    """Lock the project, re-read it and its sides, and return its entry as it is now (re-read as well)."""
+    projects.lock_project(project)
+    return db.session.scalar(
+        sa.select(ShowcaseEntry)
+        .where(ShowcaseEntry.project_id == project.id)
+        .execution_options(populate_existing=True)
+    )
+
+
 def save_entry(project: Project, user: User, summary_de: str, summary_ru: str, work_ids: list[int]) -> ShowcaseEntry:
     """Write or change the summary and the chosen works; this side agrees, the other is asked (again)."""
+    entry = _locked(project)
     if project.state is not ProjectState.completed:
         raise ShowcaseError(_l("Only a completed project can be published."))
     side = project_access.require_contact(project, user)
@@ -97,7 +109,7 @@ def save_entry(project: Project, user: User, summary_de: str, summary_ru: str, w
     ).all()
     if len(works) != len(set(work_ids)) or len(publishable(works)) != len(works):
         raise ShowcaseError(_l("Choose works whose authors agreed to publication."), field="works")
-    entry = entry_of(project) or ShowcaseEntry(project_id=project.id)
+    entry = entry or ShowcaseEntry(project_id=project.id)
     entry.summary_de, entry.summary_ru, entry.updated_at = summary_de.strip(), summary_ru.strip(), utcnow()
     db.session.add(entry)
     db.session.execute(
@@ -113,10 +125,13 @@ def save_entry(project: Project, user: User, summary_de: str, summary_ru: str, w
 
 
 def agree(project: Project, user: User) -> ShowcaseEntry:
-    entry = entry_of(project)
+    """The user's school agrees to the summary and works; the second school's agreement publishes them."""
+    entry = _locked(project)
     if entry is None:
         raise ShowcaseError(_l("There is no summary to agree to yet."))
     side = project_access.require_contact(project, user)
+    if side.wants_publication:
+        raise ShowcaseError(_l("Your school has already agreed to the publication."))
     side.wants_publication = True
     if all(s.wants_publication for s in project.sides):
         entry.published_at = entry.published_at or utcnow()
@@ -126,7 +141,7 @@ def agree(project: Project, user: User) -> ShowcaseEntry:
 
 def withdraw(project: Project, user: User) -> None:
     """Either side may take the project off the showcase again."""
-    entry = entry_of(project)
+    entry = _locked(project)
     side = project_access.require_contact(project, user)
     if entry is None:
         raise ShowcaseError(_l("There is no summary to agree to yet."))
@@ -135,7 +150,8 @@ def withdraw(project: Project, user: User) -> None:
 
 
 def award(project: Project, coordinator: User, kind: RecognitionKind, note: str) -> Recognition:
-    entry = entry_of(project)
+    """The foundation recognises a published project; its contact persons are told."""
+    entry = _locked(project)
     if entry is None or entry.published_at is None:
         raise ShowcaseError(_l("Only published projects receive recognitions."))
     if len(note) > 300:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from ..accounts.models import User, UserRole
 from ..domain import DomainError
 from ..extensions import db
+from ..locking import get_locked, lock
 from ..notifications.services import notify
 from ..schools.models import MembershipStatus, School, SchoolStatus, StaffMembership
 from ..schools.services import is_verified_staff
@@ -103,7 +104,16 @@ def suggestions(user: User, today: date) -> list[tuple[User, int, list[str]]]:
     return [(users[uid], score, chip_texts(matching.reasons(me, learners[uid]))) for uid, score in ranked]
 
 
+def _lock_people(*users: User) -> None:
+    """Lock the users' rows, lowest id first: two adults proposing to (or accepting) each other at the same moment
+    are served one after the other, and the second sees the first one's invitation or tandem."""
+    for user_id in sorted({user.id for user in users}):
+        get_locked(User, user_id)
+
+
 def invite(user: User, other: User, today: date) -> TandemInvitation:
+    """Propose a tandem to an adult among the user's suggestions."""
+    _lock_people(user, other)
     if not may_use_pool(user):
         raise DomainError(POOL_CLOSED)
     if other.id not in {u.id for u, _score, _chips in suggestions(user, today)}:
@@ -121,6 +131,9 @@ def _in_pool(user: User) -> bool:
 
 
 def answer(invitation: TandemInvitation, user: User, accept: bool) -> TandemPair | None:
+    """Accept (the pair starts at once) or decline an invitation, decided on its state under its row lock."""
+    lock(invitation)
+    _lock_people(invitation.from_user, user)
     if invitation.to_user_id != user.id or invitation.state is not InvitationState.pending:
         raise DomainError(_("This invitation is no longer open."))
     if accept and not may_use_pool(user):

@@ -19,6 +19,7 @@ from ..csvfile import csv_text
 from ..domain import DomainError
 from ..extensions import db
 from ..i18n import current_locale
+from ..locking import get_locked
 from ..notifications.services import notify
 from ..signals import student_archived
 from ..sqltypes import utcnow
@@ -260,8 +261,19 @@ def vocabulary_csv(entries: list[VocabularyEntry], header: list[str]) -> str:
     )
 
 
+def lock_pair(pair: TandemPair) -> TandemPair:
+    """Take the pair's row lock and re-read it and its members under it (pause, resume, end and leave are decided
+    on the state as it is now, not as the page loaded it)."""
+    get_locked(TandemPair, pair.id)
+    db.session.scalars(
+        sa.select(TandemMember).where(TandemMember.pair_id == pair.id).execution_options(populate_existing=True)
+    ).all()
+    return pair
+
+
 def set_paused(pair: TandemPair, by: User, paused: bool) -> None:
     """A supervising teacher pauses a pair (nobody writes) or lets it go on (not while a partner lacks consent)."""
+    lock_pair(pair)
     if pair.state not in (PairState.active, PairState.paused):
         raise DomainError(_("This tandem has ended."))
     if not paused and not all(has_messaging_consent(m.user) for m in pair.members):
@@ -277,6 +289,8 @@ def set_paused(pair: TandemPair, by: User, paused: bool) -> None:
 
 
 def end_pair(pair: TandemPair, by: User) -> None:
+    """A supervising teacher (or an adult partner) ends the pair; the others are told."""
+    lock_pair(pair)
     if pair.state not in (PairState.active, PairState.paused):
         raise DomainError(_("This tandem has ended."))
     pair.state = PairState.ended
@@ -288,6 +302,7 @@ def end_pair(pair: TandemPair, by: User) -> None:
 
 def request_leave(pair: TandemPair, user: User) -> None:
     """A partner asks to leave; the supervising teachers decide (adult pairs end at once)."""
+    lock_pair(pair)
     member = pair.member(user)
     if member is None or pair.state is PairState.ended:
         raise DomainError(_("This tandem has ended."))
@@ -386,7 +401,9 @@ def end_pairs_of_leaver(student: User, **_kwargs) -> None:
         sa.select(TandemPair)
         .join(TandemMember)
         .where(TandemMember.user_id == student.id, TandemPair.state.in_((PairState.active, PairState.paused)))
+        .with_for_update(of=TandemPair)
         .options(selectinload(TandemPair.members).joinedload(TandemMember.user))
+        .execution_options(populate_existing=True)
     ).all()
     for pair in running:
         pair.state = PairState.ended

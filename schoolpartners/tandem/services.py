@@ -1,4 +1,9 @@
-"""Tandem profiles and pairing rounds: from the two classes' learners to proposed, approved, published pairs."""
+"""Tandem profiles and pairing rounds: from the two classes' learners to proposed, approved, published pairs.
+
+Every change of a round starts with `lock_round` (the class partnership's row lock, then the round's), and starting
+a round with the class partnership's lock: the rule "one open proposal per class partnership" and "nobody in two
+running pairs of it" hold however many teachers act at once, and the second of two approvals publishes.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ from ..classes.services import current_teachers_of, lacking_consent
 from ..domain import DomainError
 from ..extensions import db
 from ..i18n import label
+from ..locking import get_locked
 from ..notifications.services import notify
 from ..schools.models import MembershipStatus, School, StaffMembership
 from ..sqltypes import utcnow
@@ -228,6 +234,8 @@ def _check_link_active(link: ClassPartnership) -> None:
 
 def start_round(link: ClassPartnership, by: User, surplus: Surplus, today: date) -> PairingRound:
     """Propose pairs for the two classes (one open proposal per class partnership at a time)."""
+    # The parent of the rule: a teacher starting a round at the same moment waits here, then sees this proposal.
+    get_locked(ClassPartnership, link.id)
     _check_link_active(link)
     if open_round(link) is not None:
         raise DomainError(_("This class partnership already has a proposal waiting for approval."))
@@ -293,6 +301,20 @@ def reset_approvals(pairing: PairingRound) -> None:
     pairing.russian_approved_by_id = pairing.russian_approved_at = None
 
 
+def lock_round(pairing: PairingRound) -> PairingRound:
+    """Lock the round's class partnership, then the round, and re-read the round with its pairs, their members and
+    its waiting list under the locks (the partnership first, as start_round does, so two rounds never deadlock)."""
+    get_locked(ClassPartnership, pairing.class_partnership_id)
+    db.session.scalars(
+        sa.select(PairingRound)
+        .where(PairingRound.id == pairing.id)
+        .with_for_update()
+        .options(selectinload(PairingRound.pairs).selectinload(TandemPair.members), selectinload(PairingRound.waiting))
+        .execution_options(populate_existing=True)
+    ).one()
+    return pairing
+
+
 def load_round(round_id: int) -> PairingRound | None:
     return db.session.scalar(
         sa.select(PairingRound)
@@ -308,7 +330,10 @@ def load_round(round_id: int) -> PairingRound | None:
 
 def swap(pairing: PairingRound, first: TandemPair, second: TandemPair, today: date) -> None:
     """Exchange the German-class partners of two proposed pairs; refused when a new pair breaks a hard rule."""
-    if pairing.state is not RoundState.draft or first is second:
+    lock_round(pairing)
+    if pairing.state is not RoundState.draft:
+        raise DomainError(_("This round is published already and cannot be changed."))
+    if first is second or first not in pairing.pairs or second not in pairing.pairs:
         raise DomainError(_("Choose two different pairs of this proposal."))
     german, russian, _waiting = round_sides(pairing, today)
     learners = {found.id: found for found in german + russian}
@@ -342,6 +367,10 @@ def _pair_score(two: list, weights) -> int:
 
 
 def set_fixed(pairing: PairingRound, pair: TandemPair, fixed: bool) -> None:
+    """Keep a proposed pair when the proposal is computed anew (or let it go)."""
+    lock_round(pairing)
+    if pair not in pairing.pairs:  # computed away in the meantime
+        raise DomainError(_("The proposal has been computed anew in the meantime. Please check it again."))
     if pairing.state is not RoundState.draft:
         raise DomainError(_("This round is published already and cannot be changed."))
     pair.fixed = fixed
@@ -350,6 +379,7 @@ def set_fixed(pairing: PairingRound, pair: TandemPair, fixed: bool) -> None:
 
 def approve(pairing: PairingRound, by: User, side: str) -> bool:
     """Record one school's approval; the second one publishes the round. Returns whether it is published now."""
+    lock_round(pairing)
     if pairing.state is not RoundState.draft:
         raise DomainError(_("This round is published already and cannot be changed."))
     _check_link_active(pairing.class_partnership)
@@ -372,7 +402,16 @@ def approve(pairing: PairingRound, by: User, side: str) -> bool:
 
 
 def publish(pairing: PairingRound) -> None:
-    """Make the proposed pairs real and tell every learner (waiting ones too)."""
+    """Make the proposed pairs real and tell every learner (waiting ones too); refused while a learner of it is in a
+    running pair of another round of the class partnership (the caller holds its lock)."""
+    proposed = {member.user_id for pair in pairing.pairs for member in pair.members}
+    if proposed & busy_ids(pairing.class_partnership):
+        raise DomainError(
+            _(
+                "Some learners of this proposal have been paired in another round in the meantime. "
+                "Please compute the proposal anew."
+            )
+        )
     now = utcnow()
     pairing.state, pairing.published_at = RoundState.published, now
     for pair in pairing.pairs:
@@ -385,6 +424,8 @@ def publish(pairing: PairingRound) -> None:
 
 
 def discard(pairing: PairingRound) -> None:
+    """Throw a proposal away (a published round stays)."""
+    lock_round(pairing)
     if pairing.state is not RoundState.draft:
         raise DomainError(_("This round is published already and cannot be changed."))
     db.session.delete(pairing)
@@ -393,6 +434,7 @@ def discard(pairing: PairingRound) -> None:
 
 def recompute(pairing: PairingRound, today: date) -> None:
     """Pair everyone anew except the fixed pairs (a published round stays as it is)."""
+    lock_round(pairing)
     if pairing.state is not RoundState.draft:
         raise DomainError(_("This round is published already and cannot be changed."))
     _check_link_active(pairing.class_partnership)
