@@ -10,6 +10,7 @@ tags or recording location; a file that cannot be cleaned is refused.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import secrets
@@ -22,9 +23,12 @@ from typing import IO
 
 from flask import Response, abort, send_from_directory
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 
 from .domain import DomainError
+from .extensions import db
 from .filemeta import CleaningError, clean_file
 from .filemeta.images import IMAGE_FORMATS, MAX_PIXELS  # noqa: F401  (still importable from here)
 
@@ -104,6 +108,38 @@ def store_upload(
     finally:
         temp.unlink(missing_ok=True)  # a no-op once the file has been moved
     return StoredFile(storage_name, safe_name(original_name, kind), kind, KINDS[kind], size, sha256)
+
+
+# A stored file is half of what a request keeps; its row is the other half. A file tied to the session's transaction
+# stays when that transaction commits and is removed when it ends any other way (a refused hand-in, the loser of a
+# race whose commit fails, an error page), so no file is left on disk without its row (issue 11 items 1 and 5).
+_PENDING = "uploads_pending"
+log = logging.getLogger(__name__)
+
+
+def remove_unless_committed(upload_dir: str | Path, stored_name: str) -> None:
+    """Tie a stored file to the current transaction of `db.session`: removed again unless that transaction commits."""
+    session = db.session()  # this request's session (db.session is its scoped proxy)
+    if not session.in_transaction():
+        session.begin()  # the transaction that will hold the file's row
+    session.info.setdefault(_PENDING, []).append((Path(upload_dir), stored_name))
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's commit: the outer transaction decides
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _remove_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:  # a savepoint or an inner transaction: the outer one decides
+        return
+    for folder, stored_name in session.info.pop(_PENDING, ()):
+        try:
+            delete_stored(folder, stored_name)
+        except OSError:  # never let a rollback fail; `flask clean-uploads` removes what stays
+            log.warning("could not remove the uncommitted upload %s", stored_name, exc_info=True)
 
 
 def _copy(stream: IO[bytes], out: IO[bytes], max_bytes: int) -> tuple[int, str]:

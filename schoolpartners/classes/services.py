@@ -1,6 +1,7 @@
 """Classes and student accounts: creating, joining, moving, archiving, consent, class partnerships.
 
-Services never commit; the views do, once.
+Services never commit; the views do, once. A state change locks its row first and decides on the state re-read
+under the lock (`locking.lock`), so two requests at the same moment never both take effect (issue 11).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..accounts.services import hash_password, revoke_sessions
 from ..cities.models import Country
 from ..domain import DomainError
 from ..extensions import db
+from ..locking import get_locked, lock
 from ..notifications.services import notify
 from ..partnerships.models import Partnership, PartnershipStatus
 from ..schools.models import MembershipStatus, School, StaffMembership, StaffRole
@@ -198,30 +200,60 @@ def reset_student_password(student: User) -> str:
     return password
 
 
-def join_class(student: User, code: str) -> SchoolClass:
-    school_class = db.session.scalar(
-        sa.select(SchoolClass).where(SchoolClass.join_code == code.strip().upper().replace(" ", ""))
+def is_member(school_class: SchoolClass, student: User) -> bool:
+    """Whether the student is in the class, asked of the database (not of a membership list loaded earlier)."""
+    return (
+        db.session.scalar(
+            sa.select(ClassMembership.id).where(
+                ClassMembership.class_id == school_class.id, ClassMembership.student_id == student.id
+            )
+        )
+        is not None
     )
-    if school_class is None or school_class.school_id != student.school_id or school_class.archived_at:
+
+
+def join_class(student: User, code: str) -> SchoolClass:
+    """Join a class of one's own school by its code; the class is locked, so two sessions joining at once give one
+    membership and "already in this class" for the other."""
+    code = code.strip().upper().replace(" ", "")
+    school_class = db.session.scalar(sa.select(SchoolClass).where(SchoolClass.join_code == code))
+    if school_class is not None:
+        lock(school_class)  # re-read: the code may have been renewed, the class archived meanwhile
+    if (
+        school_class is None
+        or school_class.join_code != code
+        or school_class.school_id != student.school_id
+        or school_class.archived_at
+    ):
         raise ClassError(_l("This join code is not valid. Please check it with your teacher."), field="code")
-    if school_class.has_student(student):
+    if is_member(school_class, student):
         raise ClassError(_l("You are already in this class."), field="code")
-    school_class.memberships.append(ClassMembership(student_id=student.id))
+    db.session.add(ClassMembership(class_id=school_class.id, student_id=student.id))
     return school_class
 
 
 def move_student(student: User, source: SchoolClass, target: SchoolClass) -> None:
+    """Move the student to another current class of the school, with both classes locked (as for joining)."""
+    for school_class in sorted({source, target}, key=lambda c: c.id):  # always in the same order: no deadlock
+        get_locked(SchoolClass, school_class.id)  # not lock(): the page loaded the class with outer joins
     if target.school_id != source.school_id or target.archived_at is not None or target.id == source.id:
         raise ClassError(_l("Choose another current class of the same school."), field="target")
-    if target.has_student(student):
+    if is_member(target, student):
         raise ClassError(_l("%(name)s is already in that class.", name=student.display_name), field="target")
-    membership = next(m for m in source.memberships if m.student_id == student.id)
-    source.memberships.remove(membership)
-    target.memberships.append(ClassMembership(student_id=student.id))
+    membership = db.session.scalar(
+        sa.select(ClassMembership).where(
+            ClassMembership.class_id == source.id, ClassMembership.student_id == student.id
+        )
+    )
+    if membership is None:  # moved by someone else a moment before
+        raise ClassError(_l("%(name)s is no longer in this class.", name=student.display_name))
+    db.session.delete(membership)
+    db.session.add(ClassMembership(class_id=target.id, student_id=student.id))
 
 
 def archive_student(student: User) -> None:
     """The student left: no more logins; the data is deleted after the retention period."""
+    lock(student)
     if student.archived_at is not None:
         raise ClassError(_l("This account is already archived."))
     student.archived_at = utcnow()
@@ -231,6 +263,7 @@ def archive_student(student: User) -> None:
 
 
 def restore_student(student: User) -> None:
+    lock(student)
     if student.archived_at is None:
         raise ClassError(_l("This account is not archived."))
     student.archived_at = None
@@ -382,8 +415,17 @@ def partnership_of(a: SchoolClass, b: SchoolClass) -> Partnership | None:
 
 
 def propose_class_partnership(own: SchoolClass, other: SchoolClass, by: User) -> ClassPartnership:
+    """Propose a class partnership; the school partnership is locked, so two proposals for the same two classes at
+    once give one proposal and "already partners or have an open proposal" for the other."""
     partnership = partnership_of(own, other)
-    if partnership is None or own.archived_at or other.archived_at:
+    if partnership is not None:
+        lock(partnership)  # re-read: it may have ended meanwhile
+    if (
+        partnership is None
+        or partnership.status is not PartnershipStatus.active
+        or own.archived_at
+        or other.archived_at
+    ):
         raise ClassError(_l("Choose a current class of a partner school."), field="class_id")
     german, russian = (own, other) if own.school_id == partnership.german_school_id else (other, own)
     exists = db.session.scalar(
@@ -439,7 +481,12 @@ def current_teachers_of(school_class: SchoolClass) -> list[User]:
 
 
 def confirm_class_partnership(link: ClassPartnership, by: User, own: SchoolClass) -> None:
-    if link.state is not ClassPartnershipState.proposed or own.id == link.proposed_from_id:
+    lock(link)
+    if link.state is ClassPartnershipState.ended:
+        raise ClassError(_l("This class partnership has already ended."))
+    if link.state is ClassPartnershipState.active:
+        raise ClassError(_l("This class partnership is already confirmed."))
+    if own.id == link.proposed_from_id:
         raise ClassError(_l("Only a teacher of the other class can confirm this proposal."))
     link.state = ClassPartnershipState.active
     link.confirmed_by_id, link.confirmed_at = by.id, utcnow()
@@ -449,6 +496,7 @@ def confirm_class_partnership(link: ClassPartnership, by: User, own: SchoolClass
 
 
 def end_class_partnership(link: ClassPartnership, by: User, own: SchoolClass) -> None:
+    lock(link)
     if link.state is ClassPartnershipState.ended:
         raise ClassError(_l("This class partnership has already ended."))
     link.state = ClassPartnershipState.ended

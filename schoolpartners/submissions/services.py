@@ -3,7 +3,11 @@
 A student hands in text and/or files for a stage of a running project: alone, or for their mixed team when
 the stage is team work. Each hand-in is a new version (earlier ones stay); one after the deadline is marked
 late. Files go through `uploads.store_upload` (type by content, size limit, images re-encoded); if any
-file of a hand-in is refused, none of them is kept and nothing changes.
+file of a hand-in is refused, or the hand-in is not committed, none of them is kept and nothing changes.
+
+Hand-ins of the same student (or team) from several tabs at once are serialised by row locks: a first hand-in
+locks the student's (or team's) row, a new version the submission, so each gets the next version number (1, 2, 3),
+on PostgreSQL as on SQLite (issue 11).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ..classes.models import ConsentScope
 from ..classes.services import hidden_from, lacking_consent, may
 from ..domain import DomainError
 from ..extensions import db
+from ..locking import get_locked, lock
 from ..notifications.services import notify
 from ..projects import access as project_access
 from ..projects import services as projects
@@ -27,7 +32,7 @@ from ..projects.models import Milestone, MilestoneMode, Project, ProjectState, T
 from ..projects.queries import project_teachers
 from ..signals import consent_withdrawn
 from ..sqltypes import utcnow
-from ..uploads import UploadError, delete_stored, store_upload
+from ..uploads import remove_unless_committed, store_upload
 from .models import Feedback, Submission, SubmissionFile, SubmissionStatus, SubmissionVersion
 
 MAX_TEXT = 20_000
@@ -112,6 +117,8 @@ def submit(
 ) -> Submission:
     """Hand in a new version: stores its files first and keeps none of them if one is refused."""
     team = check_may_submit(project, milestone, student)
+    if milestone.mode is not MilestoneMode.mixed_teams:
+        team = None  # a pupil in a mixed team still hands in alone on an individual stage (as own_submission looks)
     text = (text or "").strip()
     files = [f for f in files if f and f.filename]
     if not text and not files:
@@ -122,27 +129,15 @@ def submit(
         raise SubmissionError(_l("Attach at most %(count)s files at a time.", count=MAX_FILES), field="files")
     stored = []
     limit = current_app.config["MAX_UPLOAD_BYTES"]
-    try:
-        for upload in files:
-            stored.append(store_upload(upload, upload.filename or "", upload_dir(), limit))
-    except UploadError:
-        for item in stored:
-            delete_stored(upload_dir(), item.storage_name)
-        raise
+    for upload in files:  # a refused file raises: the view rolls back, and the files stored before it go too
+        item = store_upload(upload, upload.filename or "", upload_dir(), limit)
+        remove_unless_committed(upload_dir(), item.storage_name)
+        stored.append(item)
+    submission = locked_submission(project, milestone, student, team)
     now = utcnow()
-    submission = own_submission(milestone, student, team)
-    if submission is None:
-        submission = Submission(
-            milestone_id=milestone.id,
-            project_id=project.id,
-            student_id=None if team else student.id,
-            team_id=team.id if team else None,
-        )
-        db.session.add(submission)
-        db.session.flush()
     late = now > milestone.deadline
     version = SubmissionVersion(
-        submission_id=submission.id, number=len(submission.versions) + 1, text=text, author_id=student.id, late=late
+        submission_id=submission.id, number=next_number(submission), text=text, author_id=student.id, late=late
     )
     version.files = [
         SubmissionFile(
@@ -168,7 +163,51 @@ def submit(
     return submission
 
 
+def locked_submission(project: Project, milestone: Milestone, student: User, team: Team | None) -> Submission:
+    """The student's (or team's) submission for the stage under its row lock, made on the first hand-in.
+
+    A first hand-in locks whoever hands in (the student, or the team), so a first hand-in from another tab waits,
+    then finds the submission and adds version 2 instead of failing on the unique constraint."""
+    submission = own_submission(milestone, student, team)
+    if submission is None:
+        lock_author(student, team)
+        submission = own_submission(milestone, student, team)  # re-read: made by whoever held the lock before
+    if submission is not None:
+        return lock(submission)
+    submission = Submission(
+        milestone_id=milestone.id,
+        project_id=project.id,
+        student_id=None if team else student.id,
+        team_id=team.id if team else None,
+    )
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
+def lock_author(student: User, team: Team | None) -> None:
+    """Lock the row of the student (or team) handing in, with FOR NO KEY UPDATE: it serialises their first hand-ins
+    but, unlike FOR UPDATE, lets rows that merely refer to them (a notification for the pupil) be written meanwhile.
+
+    Not the stage's row: a teacher saving the stage locks the project first and then updates the stage, while a
+    hand-in holding the stage would wait for the project (its new row refers to it), a deadlock."""
+    model, ident = (Team, team.id) if team is not None else (User, student.id)
+    db.session.execute(sa.select(model.id).where(model.id == ident).with_for_update(key_share=True))
+
+
+def next_number(submission: Submission) -> int:
+    """The next version number, counted in the database under the submission's lock (not from a loaded list)."""
+    last = db.session.scalar(
+        sa.select(sa.func.max(SubmissionVersion.number)).where(SubmissionVersion.submission_id == submission.id)
+    )
+    return (last or 0) + 1
+
+
 def give_feedback(submission: Submission, teacher: User, body: str, status: SubmissionStatus) -> Feedback:
+    """A teacher's comment and the status it sets; feedback at the same moment is serialised, so the status
+    is always the one of the latest feedback."""
+    # get_locked, not lock(): the page loaded the submission with outer joins, which FOR UPDATE cannot take along.
+    get_locked(Submission, submission.id)
     project = db.session.get(Project, submission.project_id)
     if project_access.school_of(project, teacher) is None:
         raise SubmissionError(_l("Only teachers of the two schools give feedback."))
