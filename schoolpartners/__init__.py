@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config as config_module
 from config import Config
 
-from . import cli, errors, i18n, logs, markup, routing, security, templating
+from . import cli, errors, i18n, inputs, logs, markup, routing, security, templating
 from .accounts import bp as accounts_bp
 from .accounts.loader import init_login
 from .cities import bp as cities_bp
@@ -57,6 +57,7 @@ def create_app(config_class: type | str = Config) -> Flask:
     init_login(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)  # before CSRF, so a refused form is answered in the requested language
+    inputs.init_app(app)  # before CSRF too: NUL bytes, invalid UTF-8 and JSON bodies get their own 400
     csrf.init_app(app)
     limiter.init_app(app)
     # Login failures are counted through limiter.limiter in the login view; no view has a decorator

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from .database import writes
 from .extensions import db
+from .formtokens import purge_form_tokens
 from .partnerships.services import expire_overdue
 from .privacy.erase import purge_archived, remove_files
+from .sqltypes import utcnow
 from .submissions.models import SubmissionFile
 from .uploads import delete_stored, leftover_parts, settled_stored_names
 
 NAMES_PER_QUERY = 500
+FORM_TOKEN_DAYS = 2  # a form is retried within minutes of a lost answer, never days later
 
 
 def expire_requests() -> str:
@@ -70,9 +74,18 @@ def _known_names(names: list[str]) -> set[str]:
     return known
 
 
+def forget_form_tokens() -> str:
+    """Forget the one-time tokens of forms sent more than FORM_TOKEN_DAYS ago."""
+    with writes():
+        count = purge_form_tokens(utcnow() - timedelta(days=FORM_TOKEN_DAYS))
+        db.session.commit()
+    return f"{count} used form tokens forgotten."
+
+
 # Every daily job, in the order `flask daily` runs them; jobs later issues add go here too.
 DAILY: tuple[tuple[str, Callable[[], str]], ...] = (
     ("expire-requests", expire_requests),
     ("purge-archived", purge_archived_students),
     ("clean-uploads", clean_uploads),
+    ("forget-form-tokens", forget_form_tokens),
 )

@@ -21,8 +21,11 @@ def _headers(response):
     if hsts:
         # Browsers come back over HTTPS only, even when someone types http:// on a school network.
         response.headers["Strict-Transport-Security"] = f"max-age={hsts}"
-    if current_user and current_user.is_authenticated and not request.path.startswith("/static/"):
-        # Pages behind login must not stay in shared or back-button caches.
+    if response.status_code >= 500 or (
+        current_user and current_user.is_authenticated and not request.path.startswith("/static/")
+    ):
+        # Pages behind login must not stay in shared or back-button caches, nor error pages. An error page is
+        # decided without the user, who can't be loaded while the database is down.
         response.headers["Cache-Control"] = "no-store"
     return response
 

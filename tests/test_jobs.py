@@ -19,6 +19,7 @@ from schoolpartners import create_app, jobs
 from schoolpartners.accounts.models import User
 from schoolpartners.cities.models import Country
 from schoolpartners.extensions import db, limiter
+from schoolpartners.formtokens import UsedFormToken
 from schoolpartners.notifications.models import OutboxEmail, OutboxState
 from schoolpartners.partnerships.models import PartnershipRequest, RequestState
 from schoolpartners.projects.models import Milestone
@@ -105,6 +106,8 @@ def daily_work(app, upload_dir, make_school, make_user):
     student.archived_at = utcnow() - timedelta(days=app.config["STUDENT_RETENTION_DAYS"] + 1)
     student.is_active = False
     db.session.add(overdue)
+    db.session.add(UsedFormToken(token="sent-three-days-ago", created_at=utcnow() - timedelta(days=3)))
+    db.session.add(UsedFormToken(token="sent-just-now"))
     db.session.commit()
     return {
         "request": overdue,
@@ -121,7 +124,9 @@ def test_daily_runs_every_daily_job(runner, daily_work):
         "expire-requests: 1 requests expired.",
         "purge-archived: 1 archived student accounts deleted.",
         "clean-uploads: 1 partial uploads and 1 files without a record removed.",
+        "forget-form-tokens: 1 used form tokens forgotten.",
     ]
+    assert db.session.scalars(sa.select(UsedFormToken.token)).all() == ["sent-just-now"]
     assert daily_work["request"].state is RequestState.expired
     assert db.session.get(User, daily_work["student_id"]) is None
     assert not daily_work["part"].exists() and not daily_work["orphan"].exists()
@@ -188,7 +193,8 @@ def test_the_jobs_take_sqlites_write_lock_up_front(sqlite_app, monkeypatch):
         for command in ("send-mail", "daily"):
             result = runner.invoke(args=[command])
             assert result.exit_code == 0, result.output
-        # send-mail: claim, record; daily: expire, purge (no file to look up, so clean-uploads needs no transaction)
-        assert begins == ["BEGIN IMMEDIATE"] * 4
+        # send-mail: claim, record; daily: expire, purge, forget form tokens (no file to look up, so clean-uploads
+        # needs no transaction)
+        assert begins == ["BEGIN IMMEDIATE"] * 5
         mail = db.session.scalars(sa.select(OutboxEmail)).one()
         assert mail.state is OutboxState.queued and mail.attempts == 1

@@ -6,6 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..domain import clean_name
+from ..forms import OnceForm
 from ..i18n import COMMON_TIMEZONES, LANGUAGES, is_valid_timezone
 
 REQUIRED = _l("Please fill in this field.")
@@ -46,7 +47,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(OnceForm):
     display_name = StringField(
         _l("Your name"),
         validators=[DataRequired(REQUIRED), Length(max=120, message=_l("At most 120 characters."))],

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from typing import TYPE_CHECKING, NamedTuple
 
-from flask import current_app, request
+from flask import current_app, g, request
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
@@ -95,7 +95,10 @@ def _run(method: str, budget: Budget) -> bool:
     try:
         return getattr(limiter.limiter, method)(item, budget.scope, budget.key)
     except Exception as exc:  # noqa: BLE001 - any storage failure (Redis down, timeouts) falls back
-        log_event("throttle_storage_failed", error=type(exc).__name__)
+        if not g.get("throttle_degraded"):  # once per request, not once per budget
+            g.throttle_degraded = True
+            log_event("throttle_storage_failed", error=type(exc).__name__)
+            current_app.logger.warning("rate-limit storage failed (%s): counting in this worker's memory", exc)
         return getattr(_fallback(), method)(item, budget.scope, budget.key)
 
 

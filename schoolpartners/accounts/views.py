@@ -137,8 +137,9 @@ def register():
             user = services.register_staff(
                 form.email.data, form.display_name.data, form.password.data, locale, DEFAULT_TIMEZONES[locale]
             )
+            user_id = user.id if user else None  # read before the commit, which expires the user
             db.session.commit()
-            log_event("register", user_id=user.id if user else None)
+            log_event("register", user_id=user_id)
         else:
             log_event("mail_skipped", reason="address_total", action="register")
         # The same answer for a taken address (its owner gets an email instead), so no address is revealed.

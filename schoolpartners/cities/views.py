@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
+from ..pagination import page_number
 from ..partnerships.services import city_partnerships
 from ..permissions import access
 from ..schools.catalog import bump_catalog
@@ -38,7 +39,7 @@ def list_links():
             status = ""
         else:
             query = query.where(TwinCityLink.status == LinkStatus[status])
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE, error_out=False)
     return render_template("cities/list.html", page=page, status=status, statuses=list(LinkStatus))
 
 

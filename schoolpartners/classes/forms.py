@@ -41,7 +41,8 @@ class ClassForm(FlaskForm):
         ],
     )
     subject = StringField(_l("Subject (optional)"), validators=[Optional(), Length(max=80, message=TOO_LONG)])
-    level = SelectField(_l("Level in the partner language (CEFR)"), validators=[Optional()])
+    # Optional() would strip "   " to nothing and drop the "not a valid choice" error with it.
+    level = SelectField(_l("Level in the partner language (CEFR)"), validators=[Optional(strip_whitespace=False)])
 
     def __init__(self, schools, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,7 +4,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
-from ..extensions import db
+from ..errors import rollback_quietly
+from ..extensions import db, limiter
 from ..permissions import access
 from . import dashboard as boards
 
@@ -35,14 +36,24 @@ def dashboard():
 @bp.route("/healthz")
 @access("public")
 def healthz():
-    """Liveness and database check for load balancers."""
+    """Liveness for load balancers: 503 only without the database; a limiter storage that is down is reported
+    ("degraded": the login budgets are then counted in each worker's memory) but keeps the site serving."""
+    limits = "ok" if _limiter_reachable() else "degraded"
     try:
         db.session.execute(sa.text("SELECT 1"))
     except sa.exc.SQLAlchemyError as exc:
         current_app.logger.error("health check failed: %s", exc)
-        db.session.rollback()
-        return jsonify(status="error", database="unavailable", reason=type(exc).__name__), 503
-    return jsonify(status="ok", database="ok")
+        rollback_quietly()
+        return jsonify(status="error", database="unavailable", limiter=limits, reason=type(exc).__name__), 503
+    return jsonify(status="ok", database="ok", limiter=limits)
+
+
+def _limiter_reachable() -> bool:
+    try:
+        return bool(limiter.storage.check())  # a ping for Redis; always true for the memory storage
+    except Exception as exc:  # noqa: BLE001 - whatever the storage raises, it is not reachable
+        current_app.logger.warning("limiter storage check failed: %s", type(exc).__name__)
+        return False
 
 
 @bp.route("/privacy")

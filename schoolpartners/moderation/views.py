@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
+from ..pagination import page_number
 from ..permissions import access, refuse
 from . import registry, services
 from .forms import DecisionForm, ReportForm
@@ -41,7 +42,8 @@ def list_reports():
     user = current_user._get_current_object()
     decided = request.args.get("state") == "decided"
     scopes = services.scopes_of(user)
-    page = db.paginate(services.queue(user, decided, scopes), per_page=PER_PAGE, error_out=False)
+    number = page_number(request.args.get("page"))
+    page = db.paginate(services.queue(user, decided, scopes), page=number, per_page=PER_PAGE, error_out=False)
     shown = services.describe(page.items, user)
     return render_template(
         "moderation/queue.html",

@@ -6,12 +6,13 @@ from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..accounts.forms import REQUIRED
+from ..forms import OnceForm
 from ..schools.forms import TOO_LONG, CheckboxesField
 from ..schools.options import FORMS, TOPICS
 from .models import PartnershipStatus
 
 
-class RequestForm(FlaskForm):
+class RequestForm(OnceForm):
     from_school = SelectField(_l("On behalf of"), validators=[InputRequired(REQUIRED)])
     message_de = TextAreaField(_l("Message in German"), validators=[Length(max=4000, message=TOO_LONG)])
     message_ru = TextAreaField(_l("Message in Russian"), validators=[Length(max=4000, message=TOO_LONG)])
@@ -43,7 +44,7 @@ class DeclineForm(FlaskForm):
     )
 
 
-class MessageForm(FlaskForm):
+class MessageForm(OnceForm):
     body = TextAreaField(
         _l("Question or answer"), validators=[DataRequired(REQUIRED), Length(max=4000, message=TOO_LONG)]
     )

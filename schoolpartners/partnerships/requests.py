@@ -47,9 +47,12 @@ def new_request(school_id):
             db.session.rollback()
             flash(str(exc), "danger")
         else:
+            # Made before the commit, which expires what they read.
+            sent = _("Your request has been sent to %(school)s.", school=target.name)
+            shown = redirect(url_for("partnerships.show_request", request_id=req.id))
             db.session.commit()
-            flash(_("Your request has been sent to %(school)s.", school=target.name), "success")
-            return redirect(url_for("partnerships.show_request", request_id=req.id))
+            flash(sent, "success")
+            return shown
     return render_template("partnerships/request_form.html", form=form, target=target)
 
 
@@ -171,9 +174,12 @@ def withdraw_request(request_id):
 def post_message(request_id):
     """Ask a question on the request, or answer one."""
     req = get_request_or_404(request_id)
+    back = _back(req)  # made before the commit, which expires the request
     form = MessageForm()
     if not form.validate_on_submit():
-        flash(_("Please write a message (at most 4,000 characters)."), "danger")
-        return _back(req)
+        # A form error is the one-time token's (already sent, or a stale page); field errors get the hint.
+        hint = form.form_errors[0] if form.form_errors else _("Please write a message (at most 4,000 characters).")
+        flash(str(hint), "danger")
+        return back
     run_action(lambda: services.add_message(req, current_user, form.body.data), _("Your message has been sent."))
-    return _back(req)
+    return back

@@ -14,6 +14,7 @@ from ..csvfile import csv_response
 from ..extensions import db
 from ..i18n import current_locale
 from ..lru import LRU
+from ..pagination import page_number
 from ..permissions import access, refuse
 from ..schools.catalog import Catalog, catalog
 from ..schools.models import MembershipStatus, School, SchoolType, StaffMembership
@@ -231,7 +232,7 @@ def overview_query(args):
 def overview():
     """All partnerships, with counts by status, region and city pair (for the foundation)."""
     query, german_city, russian_city = overview_query(request.args)
-    page = db.paginate(query, per_page=25, error_out=False)
+    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=25, error_out=False)
     by_status = dict(
         db.session.execute(sa.select(Partnership.status, sa.func.count()).group_by(Partnership.status)).all()
     )

@@ -12,6 +12,7 @@ from wtforms import BooleanField, DateField, SelectChoice, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..accounts.forms import REQUIRED
+from ..forms import OnceForm
 from ..schools.forms import TOO_LONG, CheckboxesField
 from .models import MilestoneMode
 from .workspace import MAX_COMMENT, MAX_POST
@@ -93,7 +94,7 @@ class ReasonForm(FlaskForm):
     )
 
 
-class PostForm(FlaskForm):
+class PostForm(OnceForm):
     body = TextAreaField(
         _l("Your text (Markdown: **bold**, *italic*, lists with -)"),
         validators=[DataRequired(REQUIRED), Length(max=MAX_POST, message=TOO_LONG)],
@@ -102,7 +103,7 @@ class PostForm(FlaskForm):
     announcement = BooleanField(_l("Announcement: pin it on top and tell every member"))
 
 
-class CommentForm(FlaskForm):
+class CommentForm(OnceForm):
     body = TextAreaField(
         _l("Your comment"), validators=[DataRequired(REQUIRED), Length(max=MAX_COMMENT, message=TOO_LONG)]
     )

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..actions import FAILED, run_action, run_form_action
 from ..extensions import db
 from ..forms import ActionForm
-from ..pagination import page_number
+from ..pagination import page_number, row_id
 from ..permissions import access, refuse
 from .access import write_refusal
 from .forms import CommentForm, PostForm
@@ -33,9 +33,9 @@ from .workspace import (
 def _render(project: Project, post_form=None, comment_form=None, commented: int | None = None, status: int = 200):
     """The workspace page; after a refused post or comment with the form as typed, and status 400."""
     user = current_user._get_current_object()
-    wanted = commented or request.args.get("post", "")
-    if "page" not in request.args and str(wanted).isdigit():
-        number = page_of(project, int(wanted))
+    wanted = commented or row_id(request.args.get("post"))
+    if "page" not in request.args and wanted:
+        number = page_of(project, wanted)
     else:
         number = page_number(request.args.get("page"))
     groups, hidden = members_by_school(project, user)  # posts and comments of the hidden are left out too
@@ -81,17 +81,21 @@ def add_post(project_id):
     project = get_project_or_404(project_id)
     form = PostForm()
     if form.validate_on_submit():
-        post = run_form_action(
-            form,
-            "body",
-            lambda: publish_post(project, current_user._get_current_object(), form.body.data, form.announcement.data),
-        )
-        if post is not FAILED:
-            if post.is_announcement:
+
+        def publish():
+            # Read before the commit: reading after it would load the post again, and a connection lost just
+            # after the commit would then report a saved post as an error (review F7).
+            post = publish_post(project, current_user._get_current_object(), form.body.data, form.announcement.data)
+            return post.is_announcement, post_link(project, post.id, f"post-{post.id}")
+
+        published = run_form_action(form, "body", publish)
+        if published is not FAILED:
+            announced, link = published
+            if announced:
                 flash(_("Your announcement is published and the members have been told."), "success")
             else:
                 flash(_("Your post is published."), "success")
-            return redirect(post_link(project, post.id, f"post-{post.id}"))
+            return redirect(link)
     return _render(project, post_form=form, status=400)
 
 
@@ -103,12 +107,15 @@ def add_comment(project_id, post_id):
     post = _post_or_404(project, post_id)
     form = CommentForm()
     if form.validate_on_submit():
-        comment = run_form_action(
-            form, "body", lambda: publish_comment(project, post, current_user._get_current_object(), form.body.data)
-        )
-        if comment is not FAILED:
+
+        def publish():
+            comment = publish_comment(project, post, current_user._get_current_object(), form.body.data)
+            return post_link(project, post_id, f"comment-{comment.id}")  # before the commit, which expires both
+
+        link = run_form_action(form, "body", publish)
+        if link is not FAILED:
             flash(_("Your comment is published."), "success")
-            return redirect(post_link(project, post_id, f"comment-{comment.id}"))
+            return redirect(link)
     return _render(project, comment_form=form, commented=post_id, status=400)
 
 

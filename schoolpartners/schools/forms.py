@@ -176,10 +176,10 @@ class DirectoryFilters:
         self.school_type = args.get("type") if args.get("type") in SchoolType.__members__ else ""
         self.language = args.get("language") if args.get("language") in LANGUAGES.keys else ""
         self.topic = args.get("topic") if args.get("topic") in TOPICS.keys else ""
-        self.city = args.get("city", "") if args.get("city", "").isdigit() else ""
+        self.city = args.get("city", "") if args.get("city", "").isdecimal() else ""
         self.region = (args.get("region") or "").strip()[:160]
         age = args.get("age", "")
-        self.age = int(age) if age.isdigit() and 5 <= int(age) <= 21 else None
+        self.age = int(age) if age.isdecimal() and 5 <= int(age) <= 21 else None
         self.looking = args.get("looking") == "1"
         given = {k for k, v in args.items() if v and k not in ("page", "lang")}
         kept = {k for k, v in self.as_args().items() if v}

@@ -8,12 +8,13 @@ from wtforms import MultipleFileField, SelectChoice, SelectField, StringField, T
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..accounts.forms import REQUIRED
+from ..forms import OnceForm
 from ..schools.forms import TOO_LONG, CheckboxesField
 from .models import SubmissionStatus
 from .services import MAX_TEXT
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(OnceForm):
     text = TextAreaField(
         _l("Your text (Markdown: **bold**, *italic*, lists with -)"),
         validators=[Optional(), Length(max=MAX_TEXT, message=TOO_LONG)],

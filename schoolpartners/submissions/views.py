@@ -208,9 +208,10 @@ def _student_stage(project, milestone, student):
             getattr(form, exc.field or "text").errors.append(str(exc))
             status = 400
         else:
+            shown = redirect(url_for("submissions.show_submission", submission_id=submission.id))  # before the commit
             db.session.commit()
             flash(_("Your work has been handed in."), "success")
-            return redirect(url_for("submissions.show_submission", submission_id=submission.id))
+            return shown
     team = services.team_of(project, student)
     submission = services.own_submission(milestone, student, team)
     return render_template(

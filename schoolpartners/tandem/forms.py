@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..accounts.forms import REQUIRED
 from ..classes.models import Level
+from ..forms import OnceForm
 from ..i18n import label
 from ..schools.forms import TOO_LONG, CheckboxesField
 from .choices import INTERESTS, LANGUAGES, LEARNABLE, MODES, SLOT_CODES
@@ -35,9 +36,12 @@ class ProfileForm(FlaskForm):
     speaks = CheckboxesField(_l("Languages spoken at home"), validators=[DataRequired(REQUIRED)])
     learns = RadioField(_l("Language I learn in the tandem"), validators=[InputRequired(REQUIRED)])
     level = SelectField(_l("My level in it (CEFR)"), validators=[InputRequired(REQUIRED)])
-    interests = CheckboxesField(_l("Interests"), validators=[Optional()])
-    modes = CheckboxesField(_l("How I would like to practise"), validators=[Optional()])
-    slots = CheckboxesField(_l("When I have time (my city's time)"), validators=[Optional()], coerce=int)
+    # Optional() would strip "   " to nothing and drop the "not a valid choice" error with it.
+    interests = CheckboxesField(_l("Interests"), validators=[Optional(strip_whitespace=False)])
+    modes = CheckboxesField(_l("How I would like to practise"), validators=[Optional(strip_whitespace=False)])
+    slots = CheckboxesField(
+        _l("When I have time (my city's time)"), validators=[Optional(strip_whitespace=False)], coerce=int
+    )
     adult_pool = BooleanField(_l("Offer me to other adults looking for a tandem partner"))
 
     def __init__(self, *args, **kwargs):
@@ -85,7 +89,7 @@ class SwapForm(FlaskForm):
     second = SelectField(_l("Second pair"), validators=[InputRequired(REQUIRED)], coerce=int)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(OnceForm):
     body = TextAreaField(
         _l("Message"), validators=[DataRequired(_l("Write a message first.")), Length(max=4000, message=TOO_LONG)]
     )
@@ -127,6 +131,8 @@ class MeetingForm(FlaskForm):
 
     def validate_day(self, field):
         # Turned into UTC, a day in the year 1 or 9999 would leave the calendar; refuse far-off days here.
+        if field.data is None:  # not a date (2026-02-30, 99999-01-01): the field already says so
+            return
         today = date.today()
         if field.data < today - timedelta(days=1):
             raise ValidationError(_l("Choose a time in the future."))

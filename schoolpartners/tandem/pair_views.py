@@ -96,11 +96,11 @@ def post_message(pair_id: int):
     pair = get_pair_or_404(pair_id)
     form = MessageForm()
     if form.validate_on_submit():
-        message = run_form_action(
-            form, "body", lambda: pairs.post_message(pair, current_user._get_current_object(), form.body.data)
+        message_id = run_form_action(  # the id is read before the commit, which expires the message
+            form, "body", lambda: pairs.post_message(pair, current_user._get_current_object(), form.body.data).id
         )
-        if message is not FAILED:
-            return redirect(url_for("tandem.show_pair", pair_id=pair.id, _anchor=f"message-{message.id}"))
+        if message_id is not FAILED:
+            return redirect(url_for("tandem.show_pair", pair_id=pair_id, _anchor=f"message-{message_id}"))
     return render_pair(pair, message_form=form), 400
 
 
