@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,12 +32,27 @@ from schoolpartners.extensions import db, limiter
 LOCK_TIMEOUT_MS = 10_000  # how long a waiting transaction waits for a row lock before it gives up
 
 
-def _server_url(url: sa.URL) -> sa.URL:
-    return url.set(database="postgres")
-
-
 def _is_postgres(url: str | None) -> bool:
     return bool(url and url.startswith("postgresql"))
+
+
+@contextmanager
+def postgres_database(server: str, name: str, template: str | None = None) -> Iterator[str]:
+    """A database `name` created on the PostgreSQL server of the URL `server` (a copy of `template`, if given) and
+    dropped afterwards; yields its URL."""
+    url = sa.make_url(server)
+    name = name[:63]
+    engine = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    copy = f' TEMPLATE "{template}"' if template else ""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
 
 
 def _app_on(url: str, upload_dir: str) -> Flask:
@@ -60,29 +75,20 @@ def committed_template(app):
     """One migrated database per run, copied for every module (PostgreSQL: a template database)."""
     base = os.environ.get("TEST_DATABASE_URL")
     upload_dir = tempfile.mkdtemp(prefix="sp-committed-uploads-")
-    if _is_postgres(base):
-        url = sa.make_url(base)
-        name = f"{url.database}_tpl_{os.getpid()}"
-        server = sa.create_engine(_server_url(url), isolation_level="AUTOCOMMIT")
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        template_url = url.set(database=name).render_as_string(hide_password=False)
-    else:
-        folder = Path(tempfile.mkdtemp(prefix="sp-committed-"))
-        template_url = f"sqlite:///{folder / 'template.db'}"
-    template = _app_on(template_url, upload_dir)
-    with template.app_context():
-        upgrade()
-        db.engine.dispose()
-    limiter.init_app(app)  # the extension is shared: point it back at the suite's storage
-    yield template_url
-    if _is_postgres(base):
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-    else:
-        shutil.rmtree(folder, ignore_errors=True)
+    with ExitStack() as stack:
+        if _is_postgres(base):
+            name = f"{sa.make_url(base).database}_tpl_{os.getpid()}"
+            template_url = stack.enter_context(postgres_database(base, name))
+        else:
+            folder = Path(tempfile.mkdtemp(prefix="sp-committed-"))
+            stack.callback(shutil.rmtree, folder, ignore_errors=True)
+            template_url = f"sqlite:///{folder / 'template.db'}"
+        template = _app_on(template_url, upload_dir)
+        with template.app_context():
+            upgrade()
+            db.engine.dispose()
+        limiter.init_app(app)  # the extension is shared: point it back at the suite's storage
+        yield template_url
 
 
 @pytest.fixture(scope="module")
@@ -90,29 +96,21 @@ def committed_app(app, committed_template, request):
     """An app on a fresh copy of the migrated database, for this module alone."""
     module = request.module.__name__.rsplit(".", 1)[-1][:30]
     upload_dir = tempfile.mkdtemp(prefix="sp-committed-uploads-")
-    if _is_postgres(committed_template):
-        url = sa.make_url(committed_template)
-        name = f"{url.database}_{module}"[:63]
-        server = sa.create_engine(_server_url(url), isolation_level="AUTOCOMMIT")
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
-        module_url = url.set(database=name).render_as_string(hide_password=False)
-    else:
-        source = Path(sa.make_url(committed_template).database)
-        target = source.with_name(f"{module}.db")
-        shutil.copyfile(source, target)
-        module_url = f"sqlite:///{target}"
-    application = _app_on(module_url, upload_dir)
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    limiter.init_app(app)
-    shutil.rmtree(upload_dir, ignore_errors=True)
-    if _is_postgres(committed_template):
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    with ExitStack() as stack:
+        if _is_postgres(committed_template):
+            template = sa.make_url(committed_template).database
+            module_url = stack.enter_context(postgres_database(committed_template, f"{template}_{module}", template))
+        else:
+            source = Path(sa.make_url(committed_template).database)
+            target = source.with_name(f"{module}.db")
+            shutil.copyfile(source, target)
+            module_url = f"sqlite:///{target}"
+        application = _app_on(module_url, upload_dir)
+        yield application
+        with application.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)
+        shutil.rmtree(upload_dir, ignore_errors=True)
 
 
 def together(*calls: Callable[[], object], timeout: float = 60) -> list:

@@ -8,6 +8,7 @@ upgrade to head, and the schema agrees with the models. Migrations added later a
 import os
 import sqlite3
 import tempfile
+from contextlib import ExitStack
 
 import pytest
 import sqlalchemy as sa
@@ -20,32 +21,24 @@ from flask_migrate import downgrade, upgrade
 from schoolpartners.cities.services import load_twin_cities
 from schoolpartners.demo import seed_demo
 from schoolpartners.extensions import db, limiter
-from tests.committed import _app_on, _is_postgres, _server_url
+from tests.committed import _app_on, _is_postgres, postgres_database
 
 
 @pytest.fixture
 def empty_app(app, tmp_path):
     """An app on an empty database of its own (PostgreSQL: created on the suite's server, dropped afterwards)."""
     base = os.environ.get("TEST_DATABASE_URL")
-    if _is_postgres(base):
-        url = sa.make_url(base)
-        name = f"{url.database}_roundtrip_{os.getpid()}"[:63]
-        server = sa.create_engine(_server_url(url), isolation_level="AUTOCOMMIT")
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        database_url = url.set(database=name).render_as_string(hide_password=False)
-    else:
-        database_url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
-    application = _app_on(database_url, tempfile.mkdtemp(prefix="sp-roundtrip-uploads-", dir=tmp_path))
-    yield application
-    with application.app_context():
-        db.engine.dispose()
-    limiter.init_app(app)  # the extension is shared: point it back at the suite's storage
-    if _is_postgres(base):
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+    with ExitStack() as stack:
+        if _is_postgres(base):
+            name = f"{sa.make_url(base).database}_roundtrip_{os.getpid()}"
+            database_url = stack.enter_context(postgres_database(base, name))
+        else:
+            database_url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+        application = _app_on(database_url, tempfile.mkdtemp(prefix="sp-roundtrip-uploads-", dir=tmp_path))
+        yield application
+        with application.app_context():
+            db.engine.dispose()
+        limiter.init_app(app)  # the extension is shared: point it back at the suite's storage
 
 
 def row_counts() -> dict[str, int]:
