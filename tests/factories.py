@@ -155,14 +155,16 @@ def add_partnership(german: School, russian: School, german_contact: User, russi
     return partnership
 
 
-def add_class_link(partnership: Partnership, german: SchoolClass, russian: SchoolClass) -> ClassPartnership:
-    """An active class partnership of the two classes, proposed by the German one (flushed)."""
+def add_class_link(partnership: Partnership, german: SchoolClass, russian: SchoolClass, **fields) -> ClassPartnership:
+    """A class partnership of the two classes, proposed by the German one; active unless `state` says otherwise
+    (flushed)."""
+    fields.setdefault("state", ClassPartnershipState.active)
     link = ClassPartnership(
         partnership_id=partnership.id,
         german_class_id=german.id,
         russian_class_id=russian.id,
         proposed_from_id=german.id,
-        state=ClassPartnershipState.active,
+        **fields,
     )
     db.session.add(link)
     db.session.flush()

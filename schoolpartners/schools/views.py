@@ -235,44 +235,48 @@ def _member_or_404(school: School, member_id: int) -> StaffMembership:
     return member
 
 
+def _change_member(school_id, member_id, change, success, category="success"):
+    """A button of the staff page: `change(member)`, then `success(name)` flashed (or the refusal)."""
+    school = get_school_or_404(school_id, need="manage")
+    member = _member_or_404(school, member_id)
+    if ActionForm().validate_on_submit():
+        name = member.user.display_name  # read before the change, which may delete the membership
+        run_action(lambda: change(member), success(name), category)
+    return redirect(url_for("schools.manage_staff", school_id=school.id))
+
+
 @bp.route("/schools/<int:school_id>/staff/<int:member_id>/confirm", methods=["POST"])
 @access("adult")
 def confirm_member(school_id, member_id):
     """Confirm a join request."""
-    school = get_school_or_404(school_id, need="manage")
-    member = _member_or_404(school, member_id)
-    if ActionForm().validate_on_submit():
-        name = member.user.display_name
-        run_action(lambda: services.confirm_membership(member), _("%(name)s is now on the staff.", name=name))
-    return redirect(url_for("schools.manage_staff", school_id=school.id))
+    return _change_member(
+        school_id, member_id, services.confirm_membership, lambda name: _("%(name)s is now on the staff.", name=name)
+    )
 
 
 @bp.route("/schools/<int:school_id>/staff/<int:member_id>/refuse", methods=["POST"])
 @access("adult")
 def refuse_member(school_id, member_id):
     """Refuse a join request (never a confirmed member: removing one is its own button)."""
-    school = get_school_or_404(school_id, need="manage")
-    member = _member_or_404(school, member_id)
-    if ActionForm().validate_on_submit():
-        name = member.user.display_name
-        run_action(
-            lambda: services.refuse_membership(member),
-            _("The join request of %(name)s has been refused.", name=name),
-            "info",
-        )
-    return redirect(url_for("schools.manage_staff", school_id=school.id))
+    return _change_member(
+        school_id,
+        member_id,
+        services.refuse_membership,
+        lambda name: _("The join request of %(name)s has been refused.", name=name),
+        "info",
+    )
 
 
 @bp.route("/schools/<int:school_id>/staff/<int:member_id>/remove", methods=["POST"])
 @access("adult")
 def remove_member(school_id, member_id):
     """Refuse a join request or remove a staff member."""
-    school = get_school_or_404(school_id, need="manage")
-    member = _member_or_404(school, member_id)
-    if ActionForm().validate_on_submit():
-        name = member.user.display_name
-        run_action(lambda: services.remove_membership(member), _("%(name)s is no longer on the staff.", name=name))
-    return redirect(url_for("schools.manage_staff", school_id=school.id))
+    return _change_member(
+        school_id,
+        member_id,
+        services.remove_membership,
+        lambda name: _("%(name)s is no longer on the staff.", name=name),
+    )
 
 
 @bp.route("/schools/<int:school_id>/staff/<int:member_id>/role", methods=["POST"])

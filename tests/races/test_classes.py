@@ -20,7 +20,7 @@ from schoolpartners.notifications.models import Notification
 from schoolpartners.partnerships.models import Partnership
 from schoolpartners.sqltypes import utcnow
 from tests.committed import Background, holding_lock, together, wait_for_lock_waiters
-from tests.factories import add_partnership, as_user
+from tests.factories import add_class_link, add_partnership, as_user
 from tests.texts import shown, translated
 
 pytestmark = pytest.mark.committed
@@ -98,14 +98,9 @@ def pair(committed_app, make_school, make_user, make_city):
         ru_teacher = make_user("teacher", school=ru, locale="ru", timezone="Europe/Moscow")
         partnership = add_partnership(de, ru, de_teacher, ru_teacher)
         german, russian = new_class(de, de_teacher, "Klasse"), new_class(ru, ru_teacher, "Klass")
-        link = ClassPartnership(
-            partnership_id=partnership.id,
-            german_class_id=german.id,
-            russian_class_id=russian.id,
-            proposed_from_id=german.id,
-            proposed_by_id=de_teacher.id,
+        link = add_class_link(
+            partnership, german, russian, state=ClassPartnershipState.proposed, proposed_by_id=de_teacher.id
         )
-        db.session.add(link)
         db.session.commit()
         return SimpleNamespace(
             link_id=link.id,
